@@ -1,0 +1,267 @@
+"""Cradle settings. One profile switch, DJANGO_ENV = dev (default) | test | staging | production.
+
+dev runs from a fresh clone with no services; test points at real PostgreSQL and Redis;
+staging/production refuse to start unless every launch-critical item is set (deploy_guard).
+"""
+from csp.constants import NONE, SELF
+
+from config import deploy_guard
+from config.env import BASE_DIR, IS_DEPLOYED, PROFILE, env
+
+DEV_ONLY_SECRET = "dev-only-insecure-secret-key-never-used-outside-dev-and-test"
+# Deterministic dev/test keys so a fresh clone works; the guard refuses them in staging/production.
+DEV_FERNET_KEY = "ZGV2LW9ubHktZmVybmV0LWtleS0zMi1ieXRlcy0hISE="
+DEV_LOOKUP_KEY = "dev-only-pii-lookup-hash-key"
+
+DEBUG = PROFILE == "dev"
+SECRET_KEY = env.str("SECRET_KEY", default="" if IS_DEPLOYED else DEV_ONLY_SECRET)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_DEPLOYED else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Origins allowed to open WebSockets (Channels); never derived from the request itself.
+WEBSOCKET_ALLOWED_ORIGINS = env.list(
+    "WEBSOCKET_ALLOWED_ORIGINS", default=[] if IS_DEPLOYED else ["http://127.0.0.1:8000", "http://localhost:8000"]
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_ratelimit",
+    "channels",
+    "csp",
+    "tenants",
+    "surrogates",
+    "forms_public",
+    "booking",
+    "tracking",
+    "integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.security_headers.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, so the view *and* template rendering run inside the organization scope.
+    "tenants.middleware.TenantScopeMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.current_organization",
+            ],
+        },
+    },
+]
+
+# --- Data stores -------------------------------------------------------------------------
+if PROFILE == "dev":
+    _default_db = f"sqlite:///{BASE_DIR / 'var' / 'dev.sqlite3'}"
+elif PROFILE == "test":
+    _default_db = "postgres://postgres@127.0.0.1:5432/cradle"
+else:
+    _default_db = ""
+DATABASE_URL = env.str("DATABASE_URL", default=_default_db)
+DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15" if PROFILE == "test" else "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "cradle"},
+        "ratelimit": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "rl"},
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
+    }
+
+# --- Rate limiting (shared by every public surface) --------------------------------------
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "tenants.ratelimits.too_many_requests"
+# How many reverse proxies in front of us append to X-Forwarded-For; 0 = trust only REMOTE_ADDR.
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
+if PROFILE == "dev" and not REDIS_URL:
+    # A single dev process is the only client; production refuses this (deploy_guard).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Auth ---------------------------------------------------------------------------------
+AUTH_USER_MODEL = "tenants.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "surrogates:list"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_LOGIN_ENABLED = env.bool("PASSWORD_LOGIN_ENABLED", default=True)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if PROFILE == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- PII protection -------------------------------------------------------------------------
+# Comma-separated Fernet keys; the first encrypts, all decrypt (rotate by prepending a new key).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[] if IS_DEPLOYED else [DEV_FERNET_KEY])
+PII_LOOKUP_HASH_KEY = env.str("PII_LOOKUP_HASH_KEY", default="" if IS_DEPLOYED else DEV_LOOKUP_KEY)
+
+# --- Security headers & cookies -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PROFILE != "dev")
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PROFILE != "dev")
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+if IS_DEPLOYED:
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    if env.bool("BEHIND_TLS_PROXY", default=True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Integrations and services named by the launch gates ----------------------------------
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+GCP_PROJECT_ID = env.str("GCP_PROJECT_ID", default="")
+CLAMAV_ADDRESS = env.str("CLAMAV_ADDRESS", default="")  # host:port or unix socket path
+VIRUS_SCAN_ENABLED = env.bool("VIRUS_SCAN_ENABLED", default=IS_DEPLOYED)
+META_TEST_MODE = env.bool("META_TEST_MODE", default=False)
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=PROFILE in ("dev", "test"))
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+# --- Channels ---------------------------------------------------------------------------------
+# Single-process layer until real-time notifications land (they bring a Redis layer).
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Email ------------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if PROFILE == "dev"
+    else "django.core.mail.backends.locmem.EmailBackend"
+    if PROFILE == "test"
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cradle <no-reply@cradle.invalid>")
+
+# --- i18n / static ----------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_DEPLOYED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Logging: every handler passes through the PII filter -------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"scrub_pii": {"()": "config.pii_logging.ScrubPIIFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub_pii"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # django.server logs the raw client address and full path (tokens): keep it but scrubbed.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+
+# --- The launch guard: refuse unsafe staging/production start-up --------------------------------
+if IS_DEPLOYED:
+    deploy_guard.enforce(
+        {
+            "DATABASE_ENGINE": DATABASES["default"].get("ENGINE", ""),
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_CACHE_BACKEND": CACHES[RATELIMIT_USE_CACHE]["BACKEND"],
+            "SECRET_KEY": SECRET_KEY,
+            "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
+            "PII_LOOKUP_HASH_KEY": PII_LOOKUP_HASH_KEY,
+            "SENTRY_DSN": SENTRY_DSN,
+            "GCP_PROJECT_ID": GCP_PROJECT_ID,
+            "CLAMAV_ADDRESS": CLAMAV_ADDRESS,
+            "VIRUS_SCAN_ENABLED": VIRUS_SCAN_ENABLED,
+            "META_TEST_MODE": META_TEST_MODE,
+            "ALLOWED_HOSTS": ALLOWED_HOSTS,
+            "SESSION_COOKIE_SECURE": SESSION_COOKIE_SECURE,
+            "CSRF_COOKIE_SECURE": CSRF_COOKIE_SECURE,
+            "DEBUG": DEBUG,
+            "DEV_DEFAULTS": {
+                "SECRET_KEY": DEV_ONLY_SECRET,
+                "FIELD_ENCRYPTION_KEYS": DEV_FERNET_KEY,
+                "PII_LOOKUP_HASH_KEY": DEV_LOOKUP_KEY,
+            },
+        },
+        profile=PROFILE,
+    )
+
+from config.sentry import init_sentry  # noqa: E402  (needs the settings above)
+
+init_sentry(dsn=SENTRY_DSN, environment=PROFILE)

@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from config import health
+from tenants.admin_site import admin_site
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin_site.urls),
+    path("", include("tenants.urls")),
+    path("surrogates/", include("surrogates.urls")),
+]

@@ -1,0 +1,4 @@
+"""Root conftest: pick the test profile before Django loads settings."""
+import os
+
+os.environ.setdefault("DJANGO_ENV", "test")

@@ -1,0 +1,1 @@
+"""Placeholder app: its domain lands with issue #4 (see `issues show 4`)."""

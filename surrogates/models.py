@@ -1,0 +1,171 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tenants.fields import EncryptedDateField, EncryptedTextField
+from tenants.models import PublicIdMixin, TenantModel, User
+
+
+class StageType(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    POST_APPROVAL = "post_approval", "Post-approval"
+    TERMINAL = "terminal", "Terminal"
+
+
+class Stage(TenantModel):
+    key = models.SlugField(max_length=64)
+    label = models.CharField(max_length=100)
+    order = models.PositiveIntegerField()
+    stage_type = models.CharField(max_length=16, choices=StageType.choices)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["organization", "key"], name="stage_key_once_per_org"),
+        )
+
+    def __str__(self):
+        return self.label
+
+
+class Source(models.TextChoices):
+    MANUAL = "manual", "Manual entry"
+    WEBSITE = "website", "Website"
+    META = "meta", "Meta lead ads"
+    REFERRAL = "referral", "Referral"
+    IMPORT = "import", "Import"
+    OTHER = "other", "Other"
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Surrogate(PublicIdMixin, TenantModel):
+    number = models.PositiveIntegerField(editable=False)
+    full_name = models.CharField(max_length=200)
+    email = EncryptedTextField(blank=True, default="")
+    email_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    phone = EncryptedTextField(blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="", editable=False, db_index=True)
+    date_of_birth = EncryptedDateField(blank=True, null=True)
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["organization", "number"], name="surrogate_number_once_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "email_hash"],
+                condition=Q(archived_at__isnull=True) & ~Q(email_hash=""),
+                name="one_active_surrogate_per_email",
+            ),
+        )
+        indexes = [
+            models.Index(fields=["organization", "stage", "-created_at"], name="surrogate_org_stage_created"),
+            models.Index(fields=["organization", "owner", "-created_at"], name="surrogate_org_owner_created"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="surrogate_org_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.surrogate_number} {self.full_name}"
+
+    @property
+    def surrogate_number(self) -> str:
+        return f"S{self.number}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class StatusChange(TenantModel):
+    """One row of stage history: when it took effect, when it was recorded, who asked, who approved."""
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", "Change"
+        UNDO = "undo", "Undo"
+        APPROVED_REGRESSION = "approved_regression", "Approved regression"
+        CREATED = "created", "Created"
+
+    surrogate = models.ForeignKey(Surrogate, on_delete=models.CASCADE, related_name="status_changes")
+    from_stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.CHANGE)
+    effective_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = TenantModel.tenant_constraints()
+
+
+class StatusChangeRequest(PublicIdMixin, TenantModel):
+    """A regression waits here for an admin's decision."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    surrogate = models.ForeignKey(Surrogate, on_delete=models.CASCADE, related_name="status_requests")
+    from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    effective_at = models.DateTimeField()
+    reason = models.TextField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(
+                fields=["surrogate", "to_stage"],
+                condition=Q(state="pending"),
+                name="one_pending_request_per_target",
+            ),
+        )
+
+
+class Note(PublicIdMixin, TenantModel):
+    surrogate = models.ForeignKey(Surrogate, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    body_html = models.TextField()  # sanitised with nh3 by the service before it is stored
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = TenantModel.tenant_constraints()
+
+
+class Task(PublicIdMixin, TenantModel):
+    surrogate = models.ForeignKey(Surrogate, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    due_date = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["completed_at", "due_date", "id"]
+        constraints = TenantModel.tenant_constraints()

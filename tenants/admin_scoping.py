@@ -1,0 +1,71 @@
+"""ModelAdmin base for tenant-owned models.
+
+Org admins see and change only their organization: the scoped default manager already filters
+querysets, foreign-key choices, autocomplete and list filters; on top of that `organization`
+is never editable for them and is set from the request on save. Superusers (platform
+operators, unscoped in /admin/) see every organization.
+"""
+from django.contrib import admin
+
+from tenants.admin_site import is_org_admin
+from tenants.models import Membership, User
+
+
+class OrgScopedAdmin(admin.ModelAdmin):
+    def _allowed(self, request) -> bool:
+        return request.user.is_active and (request.user.is_superuser or is_org_admin(request))
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request):
+        # Rows are created inside an organization; operators use the management commands.
+        return self._allowed(request) and request.organization is not None
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser and request.organization is None:
+            return queryset
+        # Belt and braces: the manager already scopes, the explicit filter documents it.
+        return queryset.filter(organization=request.organization)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser and request.organization is None:
+            readonly.append("organization")
+        return readonly
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if request.user.is_superuser and request.organization is None:
+            filters.append("organization")
+        return filters
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is User and request.organization is not None:
+            kwargs["queryset"] = User.objects.filter(
+                pk__in=Membership.objects.filter(is_active=True).values("user_id")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if not change and request.organization is not None:
+            obj.organization = request.organization
+        if change and request.organization is not None and obj.organization_id != request.organization.pk:
+            raise PermissionError("Object belongs to another organization.")
+        super().save_model(request, obj, form, change)
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # Nobody filters across organizations through the query string.
+        if lookup.startswith("organization") and request is not None and request.organization is not None:
+            return False
+        return super().lookup_allowed(lookup, value, request)

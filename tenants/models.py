@@ -1,0 +1,177 @@
+import uuid
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from tenants.managers import TenantManager
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known IANA time zone.")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_superuser=True, is_staff=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Login is by email. Platform operators are superusers; everyone else acts through a Membership."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="Platform operator access to /admin/.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default="America/New_York", validators=[validate_timezone])
+    # Issued with a conditional UPDATE so numbers are unique and never reused (see surrogates.services).
+    next_surrogate_number = models.PositiveIntegerField(default=10001, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class TenantModel(models.Model):
+    """Every tenant-owned row: an organization that never changes, behind the scoped manager.
+
+    The (organization, id) unique constraint lets PostgreSQL enforce, with composite foreign
+    keys added after migrate (tenants.db_constraints), that a row only references rows of its
+    own organization.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, editable=False, related_name="+")
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "id"], name="%(app_label)s_%(class)s_org_id_key"),
+        ]
+
+    @classmethod
+    def tenant_constraints(cls, *extra):
+        """Subclasses that declare their own constraints keep the base one through this."""
+        return [*TenantModel.Meta.constraints, *extra]
+
+
+class PublicIdMixin(models.Model):
+    """An unguessable id for URLs; integer pks never appear in a URL."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Role(models.TextChoices):
+    INTAKE_SPECIALIST = "intake_specialist", "Intake specialist"
+    CASE_MANAGER = "case_manager", "Case manager"
+    ADMIN = "admin", "Admin"
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["organization", "user"], name="membership_one_per_org"),
+        )
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class RolePermission(TenantModel):
+    """An organization's override of a role's default for one permission."""
+
+    role = models.CharField(max_length=32, choices=Role.choices)
+    permission = models.CharField(max_length=64)
+    allowed = models.BooleanField()
+
+    class Meta:
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["organization", "role", "permission"], name="role_permission_once"),
+        )
+
+
+class MemberPermission(TenantModel):
+    """A per-user grant or revoke; a revoke beats a grant, a grant beats the role default."""
+
+    class Effect(models.TextChoices):
+        GRANT = "grant", "Grant"
+        REVOKE = "revoke", "Revoke"
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="permission_overrides")
+    permission = models.CharField(max_length=64)
+    effect = models.CharField(max_length=8, choices=Effect.choices)
+
+    class Meta:
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["membership", "permission", "effect"], name="member_permission_once"),
+        )
+
+
+class ActivityEvent(TenantModel):
+    """The one audit trail: every state change, who did it, and the new non-PII values."""
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64)
+    target_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "target_type", "target_id", "created_at"])]
+        constraints = TenantModel.tenant_constraints()
+
+    def __str__(self):
+        return f"{self.action} on {self.target_type}"

@@ -1,0 +1,64 @@
+"""Who may do what. Checked on the server for every action.
+
+Resolution for one permission: a member's revoke beats a member's grant, which beats the
+organization's role override, which beats the role default.
+"""
+from tenants.models import MemberPermission, Membership, Role, RolePermission
+
+VIEW_ALL_SURROGATES = "surrogates.view_all"
+CREATE_SURROGATE = "surrogates.create"
+EDIT_SURROGATE = "surrogates.edit"
+ARCHIVE_SURROGATE = "surrogates.archive"
+SET_INTAKE_STAGE = "surrogates.set_intake_stage"
+SET_POST_APPROVAL_STAGE = "surrogates.set_post_approval_stage"
+SET_TERMINAL_STAGE = "surrogates.set_terminal_stage"
+APPROVE_STATUS_REQUESTS = "surrogates.approve_status_requests"
+ADD_NOTE = "surrogates.add_note"
+MANAGE_TASKS = "surrogates.manage_tasks"
+MANAGE_ORGANIZATION = "org.manage"
+
+ALL_PERMISSIONS = {
+    VIEW_ALL_SURROGATES: "See surrogates owned by anyone (otherwise only your own)",
+    CREATE_SURROGATE: "Create surrogate records",
+    EDIT_SURROGATE: "Edit surrogate profiles",
+    ARCHIVE_SURROGATE: "Archive and restore surrogates",
+    SET_INTAKE_STAGE: "Move surrogates between intake stages",
+    SET_POST_APPROVAL_STAGE: "Move surrogates between post-approval stages",
+    SET_TERMINAL_STAGE: "Close surrogates (lost, disqualified)",
+    APPROVE_STATUS_REQUESTS: "Approve or reject stage regressions",
+    ADD_NOTE: "Add notes",
+    MANAGE_TASKS: "Create and complete tasks",
+    MANAGE_ORGANIZATION: "Manage the organization in /admin/",
+}
+
+_COMMON = {CREATE_SURROGATE, EDIT_SURROGATE, ADD_NOTE, MANAGE_TASKS, SET_TERMINAL_STAGE}
+ROLE_DEFAULTS = {
+    Role.INTAKE_SPECIALIST: _COMMON | {SET_INTAKE_STAGE},
+    Role.CASE_MANAGER: _COMMON | {SET_POST_APPROVAL_STAGE, VIEW_ALL_SURROGATES, ARCHIVE_SURROGATE},
+    Role.ADMIN: set(ALL_PERMISSIONS),
+}
+
+
+def effective_permissions(membership: Membership) -> frozenset[str]:
+    """All permissions of one member, computed once per request and cached on the membership."""
+    cached = getattr(membership, "_effective_permissions", None)
+    if cached is not None:
+        return cached
+    if not membership.is_active or not membership.user.is_active:
+        result = frozenset()
+    else:
+        allowed = set(ROLE_DEFAULTS.get(membership.role, set()))
+        for override in RolePermission.objects.filter(organization_id=membership.organization_id, role=membership.role):
+            (allowed.add if override.allowed else allowed.discard)(override.permission)
+        overrides = list(MemberPermission.objects.filter(membership=membership).values_list("permission", "effect"))
+        allowed |= {perm for perm, effect in overrides if effect == MemberPermission.Effect.GRANT}
+        allowed -= {perm for perm, effect in overrides if effect == MemberPermission.Effect.REVOKE}
+        result = frozenset(allowed)
+    membership._effective_permissions = result
+    return result
+
+
+def has_perm(membership: Membership | None, permission: str) -> bool:
+    if permission not in ALL_PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}")
+    return membership is not None and permission in effective_permissions(membership)

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from tenants.middleware import ACTIVE_ORG_SESSION_KEY
+from tenants.ratelimits import ip_key, login_account_key
+
+LOGIN_RATE = "5/m"
+
+
+@method_decorator(ratelimit(group="login-ip", key=ip_key, rate=LOGIN_RATE, method="POST", block=True), name="post")
+@method_decorator(
+    ratelimit(group="login-account", key=login_account_key, rate=LOGIN_RATE, method="POST", block=True), name="post"
+)
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.PASSWORD_LOGIN_ENABLED:
+            raise Http404("Password login is switched off for this deployment.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+@require_POST
+def switch_organization(request):
+    wanted = request.POST.get("organization")
+    for membership in getattr(request, "memberships", []):
+        if str(membership.organization.slug) == wanted:
+            request.session[ACTIVE_ORG_SESSION_KEY] = membership.organization_id
+            messages.success(request, f"Now working in {membership.organization.name}.")
+            break
+    else:
+        messages.error(request, "You are not a member of that organization.")
+    return redirect(settings.LOGIN_REDIRECT_URL)
+
+
+def home(request):
+    return redirect(settings.LOGIN_REDIRECT_URL if request.user.is_authenticated else settings.LOGIN_URL)

@@ -1,0 +1,82 @@
+"""A small shared world: two agencies with a member of each role, and helpers to act in them.
+
+Service-backed tests carry a marker (postgres, redis, browser). Where the service is missing
+they are skipped with a reason; under CI (CI=true) a missing service fails the run instead.
+"""
+import os
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tenants.models import Role
+from tenants.scope import org_scope
+from tenants.services import member_add, organization_create
+
+PASSWORD = "correct-horse-battery-staple"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _service_missing(marker: str) -> str | None:
+    if marker == "postgres" and connection.vendor != "postgresql":
+        return "PostgreSQL is not running here (tests ran on SQLite)"
+    if marker == "redis" and "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return "Redis is not running here"
+    if marker == "browser" and not os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")):
+        return "Chromium is not installed (/usr/bin/chromium)"
+    return None
+
+
+def _missing_reason(item) -> str | None:
+    for marker in ("postgres", "redis", "browser"):
+        if item.get_closest_marker(marker) is not None:
+            reason = _service_missing(marker)
+            if reason:
+                return reason
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_reason(item)
+    if reason is None:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run every service-backed test, but {reason}.", pytrace=False)
+    pytest.skip(f"SKIPPED, service missing: {reason}")
+
+
+class World:
+    """Two organizations (a, b), each with intake, case manager and admin memberships."""
+
+    def __init__(self):
+        self.org_a = organization_create(name="Agency A", slug="agency-a", timezone="America/New_York")
+        self.org_b = organization_create(name="Agency B", slug="agency-b", timezone="America/Los_Angeles")
+        self.members = {}
+        for org in (self.org_a, self.org_b):
+            with org_scope(org):
+                for role in Role.values:
+                    self.members[(org.slug, role)] = member_add(
+                        organization=org, email=f"{role}@{org.slug}.test", role=role, password=PASSWORD
+                    )
+
+    def member(self, org, role):
+        return self.members[(org.slug, role)]
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+@pytest.fixture
+def scope_a(world):
+    with org_scope(world.org_a):
+        yield world.org_a
+
+
+def login(client, membership):
+    client.force_login(membership.user)
+    session = client.session
+    session["active_org_id"] = membership.organization_id
+    session.save()
+    return client

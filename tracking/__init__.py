@@ -1,0 +1,1 @@
+"""Placeholder app: its domain lands with issue #6 (see `issues show 6`)."""
