@@ -3,6 +3,8 @@
 dev runs from a fresh clone with no services; test points at real PostgreSQL and Redis;
 staging/production refuse to start unless every launch-critical item is set (deploy_guard).
 """
+import os
+
 from csp.constants import NONE, SELF
 
 from config import deploy_guard
@@ -88,6 +90,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
 if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if PROFILE == "test":
+        # One test database per run, so concurrent runs on one machine never share tables.
+        DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_cradle_{os.getpid()}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15" if PROFILE == "test" else "")
