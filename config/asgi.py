@@ -14,11 +14,10 @@ from django.conf import settings  # noqa: E402
 
 websocket_urlpatterns: list = []  # real-time notifications add their consumers here
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": OriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.WEBSOCKET_ALLOWED_ORIGINS
-        ),
-    }
-)
+
+def websocket_app(urlpatterns):
+    """Session-cookie auth behind an explicit Origin allowlist (consumers: tenants.consumers)."""
+    return OriginValidator(AuthMiddlewareStack(URLRouter(urlpatterns)), settings.WEBSOCKET_ALLOWED_ORIGINS)
+
+
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_app(websocket_urlpatterns)})

@@ -44,7 +44,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.security_headers.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -57,6 +56,10 @@ MIDDLEWARE = [
     # Last, so the view *and* template rendering run inside the organization scope.
     "tenants.middleware.TenantScopeMiddleware",
 ]
+
+if IS_DEPLOYED:
+    # Serves collected static files in staging/production; runserver does it in dev.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
