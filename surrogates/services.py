@@ -210,6 +210,7 @@ def surrogate_update(*, membership: Membership, surrogate: Surrogate, **changes)
 
 def surrogate_archive(*, membership: Membership, surrogate: Surrogate) -> Surrogate:
     _require(membership, perms.ARCHIVE_SURROGATE)
+    _same_org(membership, surrogate)
     if surrogate.archived_at is not None:
         raise SurrogateError("This surrogate is already archived.")
     with transaction.atomic():
@@ -221,6 +222,7 @@ def surrogate_archive(*, membership: Membership, surrogate: Surrogate) -> Surrog
 
 def surrogate_restore(*, membership: Membership, surrogate: Surrogate) -> Surrogate:
     _require(membership, perms.ARCHIVE_SURROGATE)
+    _same_org(membership, surrogate)
     if surrogate.archived_at is None:
         raise SurrogateError("This surrogate is not archived.")
     with transaction.atomic():
@@ -429,6 +431,7 @@ def status_request_reject(*, membership: Membership, request: StatusChangeReques
 
 
 def status_request_cancel(*, membership: Membership, request: StatusChangeRequest) -> StatusChangeRequest:
+    _same_org(membership, request)
     with transaction.atomic():
         request = _lock_pending(request)
         if request.requested_by_id != membership.user_id:

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from tenants.managers import TenantManager
+from tenants.scope import ScopeError, current_org
 
 
 def validate_timezone(value: str) -> None:
@@ -91,6 +92,21 @@ class TenantModel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "id"], name="%(app_label)s_%(class)s_org_id_key"),
         ]
+
+    def _refuse_other_org(self):
+        # Instance saves and deletes go through the unscoped base manager; refuse an instance of
+        # another organization than the one in scope (ops code under unscoped() is not checked).
+        org = current_org()
+        if org is not None and self.organization_id is not None and self.organization_id != org.pk:
+            raise ScopeError("This row belongs to another organization than the one in scope.")
+
+    def save(self, *args, **kwargs):
+        self._refuse_other_org()
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_other_org()
+        return super().delete(*args, **kwargs)
 
     @classmethod
     def tenant_constraints(cls, *extra):

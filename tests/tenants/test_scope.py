@@ -204,3 +204,18 @@ def test_concurrent_async_tasks_keep_their_own_scope(world):
     assert all(expected == seen for expected, seen in results)
     assert after is None
     assert current_org() is None
+
+
+def test_saving_or_deleting_another_orgs_instance_inside_a_scope_is_refused(world, rows):
+    # Model.save()/delete() use the unscoped base manager; the model refuses instead.
+    intruder = rows["b"]
+    intruder.full_name = "Renamed by A"
+    with org_scope(world.org_a):
+        with pytest.raises(ScopeError):
+            intruder.save()
+        with pytest.raises(ScopeError):
+            intruder.delete()
+        with pytest.raises(ScopeError):
+            ActivityEvent(organization=world.org_b, action="x", target_type="t", target_id="1").save()
+    with org_scope(world.org_b):
+        assert Surrogate.objects.get(pk=intruder.pk).full_name == "Bea B"
