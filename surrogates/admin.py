@@ -1,0 +1,116 @@
+"""Org admins' /admin/ pages for the pipeline and surrogate records.
+
+Workflow state (stage, archive, approvals, notes) changes only through the coordinator pages,
+whose services enforce the rules and write the audit log; here it is read-only. Encrypted PII
+(email, phone, date of birth) never appears in admin forms or lists.
+"""
+from django.contrib import admin
+
+from surrogates.models import Note, Stage, StatusChangeRequest, Surrogate, Task
+from tenants.admin_scoping import OrgScopedAdmin
+from tenants.admin_site import admin_site
+
+
+class ReadOnlyOrgScopedAdmin(OrgScopedAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Stage, site=admin_site)
+class StageAdmin(OrgScopedAdmin):
+    list_display = ["label", "key", "order", "stage_type", "is_active"]
+    list_filter = ["stage_type", "is_active"]
+    search_fields = ["label", "key"]
+    ordering = ["order"]
+    fields = ["key", "label", "order", "stage_type", "is_active"]
+
+
+@admin.register(Surrogate, site=admin_site)
+class SurrogateAdmin(OrgScopedAdmin):
+    list_display = ["number_display", "full_name", "stage", "owner", "archived_at"]
+    list_select_related = ["stage", "owner"]
+    list_filter = ["stage", "source", "priority"]
+    search_fields = ["full_name"]
+    ordering = ["-number"]
+    # No email, phone or date of birth: they are encrypted PII, edited only on the coordinator pages.
+    fields = [
+        "number_display",
+        "full_name",
+        "source",
+        "priority",
+        "owner",
+        "stage",
+        "stage_changed_at",
+        "archived_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [
+        "number_display",
+        "stage",
+        "stage_changed_at",
+        "archived_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+
+    @admin.display(description="Number", ordering="number")
+    def number_display(self, obj):
+        return obj.surrogate_number
+
+    def has_add_permission(self, request):
+        # Numbers are issued by surrogates.services.surrogate_create (the coordinator pages).
+        return False
+
+
+@admin.register(StatusChangeRequest, site=admin_site)
+class StatusChangeRequestAdmin(ReadOnlyOrgScopedAdmin):
+    list_display = ["surrogate", "from_stage", "to_stage", "state", "requested_by", "requested_at", "decided_by"]
+    list_select_related = ["surrogate", "from_stage", "to_stage", "requested_by", "decided_by"]
+    list_filter = ["state"]
+    search_fields = ["surrogate__full_name"]
+    fields = [
+        "surrogate",
+        "from_stage",
+        "to_stage",
+        "effective_at",
+        "reason",
+        "state",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Note, site=admin_site)
+class NoteAdmin(ReadOnlyOrgScopedAdmin):
+    list_display = ["surrogate", "author", "created_at"]
+    list_select_related = ["surrogate", "author"]
+    search_fields = ["surrogate__full_name"]
+    # body_html is shown escaped here; it is sanitised by the service that wrote it.
+    fields = ["surrogate", "author", "body_html", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Task, site=admin_site)
+class TaskAdmin(OrgScopedAdmin):
+    list_display = ["title", "surrogate", "due_date", "completed_at"]
+    list_select_related = ["surrogate"]
+    list_filter = ["completed_at"]
+    search_fields = ["title", "surrogate__full_name"]
+    raw_id_fields = ["surrogate"]
+    fields = ["surrogate", "title", "due_date", "completed_at", "created_by", "created_at"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
