@@ -1,4 +1,6 @@
 """Liveness and readiness probes. Public, unauthenticated, and they say nothing sensitive."""
+import logging
+
 from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
@@ -27,6 +29,8 @@ def _check_cache() -> None:
 
 READINESS_CHECKS = {"database": _check_database, "redis": _check_cache}
 
+logger = logging.getLogger(__name__)
+
 
 @require_GET
 @never_cache
@@ -35,7 +39,9 @@ def readyz(request):
     for name, check in READINESS_CHECKS.items():
         try:
             check()
-        except Exception:
+        except Exception as exc:
+            # The response names only the check; the log says why (through the PII filter).
+            logger.warning("readyz: %s check failed: %s: %s", name, type(exc).__name__, exc)
             failed.append(name)
     if failed:
         return JsonResponse({"status": "unavailable", "failed": failed}, status=503)

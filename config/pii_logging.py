@@ -3,14 +3,20 @@ import ipaddress
 import logging
 import re
 
-IPV4_RE = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-IPV6_RE = re.compile(r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})?(?:[0-9A-Fa-f]{1,4})?(?![0-9A-Fa-f:])|(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?")
+# An optional /prefix is consumed too, so scrubbing already-masked text changes nothing.
+IPV4_RE = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\d.])(?:/\d{1,2}(?!\d))?")
+IPV6_RE = re.compile(
+    r"(?:(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})?(?:[0-9A-Fa-f]{1,4})?(?![0-9A-Fa-f:])|(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)(?:/\d{1,3}(?!\d))?"
+)
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 PHONE_RE = re.compile(r"(?<![\w/])\+?\d[\d\s().\-]{7,}\d(?!\w)")
 # Path segments that carry secrets (public form links, booking tokens, tracking tokens).
 TOKEN_PATH_RE = re.compile(r"/(apply|book/manage|t/o|t/c|tracking/[a-z]+|invite|reset)/[^/\s?\"]+")
 LONG_TOKEN_RE = re.compile(r"\b[A-Za-z0-9_\-]{32,}\b")
 QUERY_SECRET_RE = re.compile(r"([?&](?:token|code|state|key|password|email|phone)=)[^&\s\"]*", re.I)
+# Timestamps look like phone numbers to PHONE_RE; they are not PII, so they are kept as they are.
+DATETIME_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\b")
+_KEPT_RE = re.compile(r"\x00(\d+)\x00")
 
 
 def mask_ip(value: str) -> str:
@@ -23,36 +29,56 @@ def mask_ip(value: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
-def _mask_ipv4(match: re.Match) -> str:
+def _mask_ipv4(match: re.Match) -> str | None:
     if any(int(part) > 255 for part in match.groups()):
-        return match.group(0)
+        return None
     return f"{match.group(1)}.{match.group(2)}.{match.group(3)}.0/24"
 
 
-def _mask_ipv6(match: re.Match) -> str:
-    text = match.group(0)
+def _mask_ipv6(match: re.Match) -> str | None:
+    text = match.group(0).split("/")[0]
     try:
         ipaddress.IPv6Address(text)
     except ValueError:
-        return text
+        return None
     return mask_ip(text)
 
 
 def scrub_text(text: str) -> str:
+    # Masked IPs and timestamps are set aside while the later patterns run, so that
+    # "192.168.1.0/24" or "2024-01-15 12:00" is not mistaken for a phone number.
+    kept: list[str] = []
+
+    def keep(value: str) -> str:
+        kept.append(value)
+        return f"\x00{len(kept) - 1}\x00"
+
+    def keep_masked(masker):
+        def replace(match: re.Match) -> str:
+            masked = masker(match)
+            return match.group(0) if masked is None else keep(masked)
+
+        return replace
+
+    text = _KEPT_RE.sub("", text)
     text = TOKEN_PATH_RE.sub(lambda m: f"/{m.group(1)}/[token]", text)
     text = QUERY_SECRET_RE.sub(lambda m: f"{m.group(1)}[redacted]", text)
     text = EMAIL_RE.sub("[email]", text)
-    text = IPV4_RE.sub(_mask_ipv4, text)
-    text = IPV6_RE.sub(_mask_ipv6, text)
+    text = IPV4_RE.sub(keep_masked(_mask_ipv4), text)
+    text = IPV6_RE.sub(keep_masked(_mask_ipv6), text)
+    text = DATETIME_RE.sub(lambda m: keep(m.group(0)), text)
     text = PHONE_RE.sub("[phone]", text)
     text = LONG_TOKEN_RE.sub("[token]", text)
-    return text
+    return _KEPT_RE.sub(lambda m: kept[int(m.group(1))], text)
 
 
 class ScrubPIIFilter(logging.Filter):
     """Render the message once, scrub it, and freeze it so no handler sees the raw arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_pii_scrubbed", False):  # already scrubbed by another handler
+            return True
+        record._pii_scrubbed = True
         try:
             message = record.getMessage()
         except Exception:  # a broken format string must not crash logging

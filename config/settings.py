@@ -93,6 +93,8 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
 if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer fails /readyz (and requests) in seconds instead of hanging.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     if PROFILE == "test":
         # One test database per run, so concurrent runs on one machine never share tables.
         DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default=f"test_cradle_{os.getpid()}")}
@@ -100,9 +102,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15" if PROFILE == "test" else "")
 if REDIS_URL:
+    _redis_options = {"SOCKET_CONNECT_TIMEOUT": 5, "SOCKET_TIMEOUT": 5}
     CACHES = {
-        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "cradle"},
-        "ratelimit": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "rl"},
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cradle",
+            "OPTIONS": _redis_options,
+        },
+        "ratelimit": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rl",
+            "OPTIONS": _redis_options,
+        },
     }
 else:
     CACHES = {
@@ -236,6 +249,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Replaces Django's default "django" handlers (an unfiltered console handler when DEBUG is
+        # on, mail_admins with the raw request otherwise), so django.* records are scrubbed too.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # django.server logs the raw client address and full path (tokens): keep it but scrubbed.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},

@@ -29,7 +29,21 @@ def client_ip(request) -> str:
 
 
 def ip_key(group, request) -> str:
-    return client_ip(request)
+    """The rate-limit key for a client address: IPv4 per address, IPv6 per /64.
+
+    One subscriber usually holds a whole IPv6 /64, so keying per address would let a client
+    rotate addresses and never hit the limit.
+    """
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def login_account_key(group, request) -> str:
