@@ -57,6 +57,29 @@ class OrgScopedAdmin(admin.ModelAdmin):
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        organization = request.organization
+        if organization is None:
+            return form_class
+
+        class OrgBoundForm(form_class):
+            # `organization` is not a form field, so ModelForm would skip every unique constraint
+            # that includes it (and the database would answer with a 500). Bind the row to the
+            # admin's organization before validation so those constraints are checked as errors.
+            def _post_clean(self):
+                if self.instance.organization_id is None:
+                    self.instance.organization = organization
+                super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                exclude = super()._get_validation_exclusions()
+                exclude.discard("organization")
+                return exclude
+
+        OrgBoundForm.__name__ = form_class.__name__
+        return OrgBoundForm
+
     def save_model(self, request, obj, form, change):
         if not change and request.organization is not None:
             obj.organization = request.organization
