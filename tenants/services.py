@@ -49,12 +49,15 @@ def member_add(
         elif password:
             user.set_password(password)
             user.save(update_fields=["password"])
+        existing = Membership.objects.filter(organization=organization, user=user).first()
         membership, _ = Membership.objects.update_or_create(
             organization=organization, user=user, defaults={"role": role, "is_active": True}
         )
-        audit_record(
-            actor=None, action="membership.saved", target=membership, data={"role": role, "user_id": user.pk}
-        )
+        if existing is None or existing.role != role or not existing.is_active:
+            # Only a real change is audited, so re-running seed_demo or create_user adds nothing.
+            audit_record(
+                actor=None, action="membership.saved", target=membership, data={"role": role, "user_id": user.pk}
+            )
     return membership
 
 
