@@ -65,8 +65,8 @@ def test_a_404_does_not_reflect_debug_information(anonymous):
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_session_and_csrf_cookies_are_httponly_secure_and_lax(world):
-    caches["ratelimit"].clear()
-    client = Client()
+    caches["ratelimit"].delete_pattern("*")
+    client = Client(REMOTE_ADDR="198.51.100.200")
     page = client.get("/accounts/login/")
     csrf = page.cookies["csrftoken"]
     user = world.member(world.org_a, "case_manager").user
