@@ -59,8 +59,8 @@ def test_coordinator_moves_forward_requests_regression_and_admin_approves(world,
     page = browser.new_page()
     sign_in(page, base, intake.user.email)
     page.fill("input[name=q]", "Willow")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     rows = page.locator("tr[data-surrogate]")
     assert rows.count() == 1
     rows.first.locator("a").first.click()
@@ -70,16 +70,16 @@ def test_coordinator_moves_forward_requests_regression_and_admin_approves(world,
     # Forward: new_unread -> contacted -> qualified.
     for key in ("contacted", "qualified"):
         page.select_option("#id_to_stage", value=str(stages[key].pk))
-        page.click("button:has-text('Change stage')")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("button:has-text('Change stage')")
     with org_scope(org):
         assert Surrogate.objects.get(pk=surrogate.pk).stage.key == "qualified"
 
     # Back to new_unread (not the previous stage, so not an undo): a request for an admin.
     page.select_option("#id_to_stage", value=str(stages["new_unread"].pk))
     page.fill("#id_reason", "Applicant withdrew her answers; start over.")
-    page.click("button:has-text('Change stage')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('Change stage')")
     assert "approval" in page.content().lower()
     with org_scope(org):
         assert Surrogate.objects.get(pk=surrogate.pk).stage.key == "qualified"
@@ -91,8 +91,8 @@ def test_coordinator_moves_forward_requests_regression_and_admin_approves(world,
     admin_page.goto(f"{base}/surrogates/approvals/")
     row = admin_page.locator(f"[data-request='{request.public_id}']")
     assert "Willow Testcase" in row.inner_text()
-    row.locator("button:has-text('Approve')").click()
-    admin_page.wait_for_load_state()
+    with admin_page.expect_navigation():
+        row.locator("button:has-text('Approve')").click()
     admin_page.screenshot(path=os.path.join(os.environ.get("E2E_ARTIFACTS", "var"), "e2e-approved.png"))
 
     with org_scope(org):
