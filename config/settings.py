@@ -101,19 +101,21 @@ if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/15" if PROFILE == "test" else "")
+# Test runs share one Redis database; each run keeps to its own keys.
+_KEY_RUN = f"{os.getpid()}:" if PROFILE == "test" else ""
 if REDIS_URL:
     _redis_options = {"SOCKET_CONNECT_TIMEOUT": 5, "SOCKET_TIMEOUT": 5}
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "cradle",
+            "KEY_PREFIX": f"{_KEY_RUN}cradle",
             "OPTIONS": _redis_options,
         },
         "ratelimit": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "rl",
+            "KEY_PREFIX": f"{_KEY_RUN}rl",
             "OPTIONS": _redis_options,
         },
     }

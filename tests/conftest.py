@@ -7,6 +7,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 from tenants.models import Role
@@ -43,6 +44,17 @@ def pytest_runtest_setup(item):
     if IN_CI:
         pytest.fail(f"CI must run every service-backed test, but {reason}.", pytrace=False)
     pytest.skip(f"SKIPPED, service missing: {reason}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with empty rate-limit buckets (only this run's keys: see KEY_PREFIX)."""
+    cache = caches["ratelimit"]
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+    yield
 
 
 class World:

@@ -116,7 +116,7 @@ def test_counters_live_in_the_shared_cache(db):
     start_of_a_fresh_window(CLIENT)
     attempt(Client(REMOTE_ADDR=CLIENT), "nobody@example.com")
     redis = caches["ratelimit"].client.get_client()
-    keys = redis.keys("rl:*")
+    keys = redis.keys(caches["ratelimit"].make_key("*"))
     assert keys, "no rate-limit counter in Redis"
     # The account key is hashed: the email is never stored in clear.
     assert not any(b"nobody@example.com" in key for key in keys)
