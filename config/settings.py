@@ -194,8 +194,19 @@ CONTENT_SECURITY_POLICY = {
 # --- Integrations and services named by the launch gates ----------------------------------
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 GCP_PROJECT_ID = env.str("GCP_PROJECT_ID", default="")
-CLAMAV_ADDRESS = env.str("CLAMAV_ADDRESS", default="")  # host:port or unix socket path
-VIRUS_SCAN_ENABLED = env.bool("VIRUS_SCAN_ENABLED", default=IS_DEPLOYED)
+# host:port or unix socket path; the test profile uses the clamd of scripts/clamd-start.
+CLAMAV_ADDRESS = env.str("CLAMAV_ADDRESS", default="127.0.0.1:3310" if PROFILE == "test" else "")
+VIRUS_SCAN_ENABLED = env.bool("VIRUS_SCAN_ENABLED", default=IS_DEPLOYED or PROFILE == "test")
+
+# --- Uploads (forms_public.uploads) -------------------------------------------------------------
+# Stored under random names outside the static root and served only by the authorised download view.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Non-file fields of one request (RequestDataTooBig -> 413); files are capped per form by the views.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to a temporary file
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 META_TEST_MODE = env.bool("META_TEST_MODE", default=False)
 
 # --- Celery -----------------------------------------------------------------------------------
@@ -206,6 +217,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    # Uploads the scanner could not reach stay pending; this retries them with backoff.
+    "rescan-pending-uploads": {"task": "forms_public.rescan_pending_uploads", "schedule": 300.0},
+}
 
 # --- Channels ---------------------------------------------------------------------------------
 # Single-process layer until real-time notifications land (they bring a Redis layer).
