@@ -218,6 +218,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
+    # Booking: lapse pending requests after 60 minutes and send due reminders once (read from the DB).
+    "booking-sweep": {"task": "booking.sweep", "schedule": 60.0},
     # Uploads the scanner could not reach stay pending; this retries them with backoff.
     "rescan-pending-uploads": {"task": "forms_public.rescan_pending_uploads", "schedule": 300.0},
 }

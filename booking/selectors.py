@@ -1,0 +1,193 @@
+"""Reads for booking: availability, busy ranges, slots, and the one access helper per object."""
+import datetime
+import hashlib
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from booking.models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    AvailabilityRule,
+    BookingLink,
+    DateOverride,
+)
+from booking.slots import Availability, Busy, Slot, SlotSpec, Window, generate_slots
+from tenants import permissions as perms
+from tenants.models import Membership
+
+MAX_BUFFER = datetime.timedelta(hours=8)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+# --- Public resolvers (called by tenants.public.public_entry, unscoped) ------------------------
+
+
+def resolve_link(request, slug: str, **_) -> BookingLink | None:
+    if not slug or len(slug) > 64:
+        return None
+    return (
+        BookingLink.objects.select_related("organization", "membership__user")
+        .filter(slug=slug, is_active=True, membership__is_active=True, membership__user__is_active=True)
+        .first()
+    )
+
+
+def resolve_manage_token(request, token: str, **_) -> Appointment | None:
+    if not token or len(token) > 128:
+        return None
+    return (
+        Appointment.objects.select_related("organization", "appointment_type", "membership__user")
+        .filter(manage_token_hash=token_hash(token), manage_token_expires_at__gt=timezone.now())
+        .first()
+    )
+
+
+# --- Availability and slots --------------------------------------------------------------------
+
+
+def active_filter(now) -> Q:
+    """Appointments that hold their time: confirmed, or pending and not yet lapsed."""
+    return Q(status=AppointmentStatus.CONFIRMED) | Q(status=AppointmentStatus.PENDING, expires_at__gt=now)
+
+
+def availability_for(*, membership: Membership, tz, first_day=None, last_day=None) -> Availability:
+    weekly: dict[int, list[Window]] = {}
+    for rule in AvailabilityRule.objects.filter(membership=membership):
+        weekly.setdefault(rule.weekday, []).append(Window(rule.start_time, rule.end_time))
+    overrides_qs = DateOverride.objects.filter(membership=membership)
+    if first_day is not None:
+        overrides_qs = overrides_qs.filter(date__gte=first_day)
+    if last_day is not None:
+        overrides_qs = overrides_qs.filter(date__lte=last_day)
+    overrides: dict = {}
+    for override in overrides_qs:
+        if override.is_unavailable:
+            overrides[override.date] = None
+        elif overrides.get(override.date, []) is not None:
+            overrides.setdefault(override.date, []).append(Window(override.start_time, override.end_time))
+    return Availability(tz=tz, weekly=weekly, overrides=overrides)
+
+
+def busy_for(*, membership: Membership, range_start, range_end, now, exclude_pk=None) -> Busy:
+    queryset = Appointment.objects.filter(
+        active_filter(now),
+        membership=membership,
+        blocked_start__lt=range_end + MAX_BUFFER,
+        blocked_end__gt=range_start - MAX_BUFFER,
+    )
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return Busy(queryset.values_list("blocked_start", "blocked_end"))
+
+
+def spec_for(appointment_type: AppointmentType) -> SlotSpec:
+    return SlotSpec(
+        duration=appointment_type.duration,
+        buffer_before=appointment_type.buffer_before,
+        buffer_after=appointment_type.buffer_after,
+    )
+
+
+def available_slots(
+    *, link: BookingLink, appointment_type: AppointmentType, range_start, range_end, now=None, exclude_pk=None
+) -> list[Slot]:
+    now = now or timezone.now()
+    tz = link.tzinfo
+    availability = availability_for(
+        membership=link.membership,
+        tz=tz,
+        first_day=range_start.astimezone(tz).date() - datetime.timedelta(days=1),
+        last_day=range_end.astimezone(tz).date() + datetime.timedelta(days=1),
+    )
+    busy = busy_for(membership=link.membership, range_start=range_start, range_end=range_end, now=now, exclude_pk=exclude_pk)
+    return generate_slots(
+        availability=availability,
+        spec=spec_for(appointment_type),
+        range_start=range_start,
+        range_end=range_end,
+        now=now,
+        busy=busy,
+    )
+
+
+def is_bookable(*, link, appointment_type, start, now=None, exclude_pk=None) -> bool:
+    slots = available_slots(
+        link=link,
+        appointment_type=appointment_type,
+        range_start=start,
+        range_end=start + datetime.timedelta(microseconds=1),
+        now=now,
+        exclude_pk=exclude_pk,
+    )
+    return any(slot.start == start for slot in slots)
+
+
+def active_types(membership: Membership):
+    return AppointmentType.objects.filter(membership=membership, is_active=True).order_by("name", "id")
+
+
+# --- Staff access helpers ----------------------------------------------------------------------
+
+
+def sees_all_appointments(membership: Membership) -> bool:
+    return perms.has_perm(membership, perms.MANAGE_ORGANIZATION)
+
+
+def appointments_visible_to(membership: Membership):
+    queryset = Appointment.objects.filter(organization_id=membership.organization_id).select_related(
+        "appointment_type", "membership__user", "surrogate"
+    )
+    if not sees_all_appointments(membership):
+        queryset = queryset.filter(membership=membership)
+    return queryset
+
+
+def appointment_list(*, membership: Membership, show: str, now=None):
+    now = now or timezone.now()
+    queryset = appointments_visible_to(membership)
+    if show == "pending":
+        return queryset.filter(status=AppointmentStatus.PENDING, expires_at__gt=now, end_at__gt=now).order_by("start_at")
+    if show == "past":
+        return queryset.filter(Q(end_at__lte=now) | ~Q(status__in=ACTIVE_STATUSES) | Q(
+            status=AppointmentStatus.PENDING, expires_at__lte=now
+        )).order_by("-start_at")
+    return queryset.filter(status=AppointmentStatus.CONFIRMED, end_at__gt=now).order_by("start_at")
+
+
+def get_appointment_for_member(membership: Membership, public_id) -> Appointment:
+    appointment = appointments_visible_to(membership).filter(public_id=public_id).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    return appointment
+
+
+def get_own_type(membership: Membership, public_id) -> AppointmentType:
+    found = AppointmentType.objects.filter(membership=membership, public_id=public_id).first()
+    if found is None:
+        raise Http404("No such appointment type.")
+    return found
+
+
+def get_own_rule(membership: Membership, public_id) -> AvailabilityRule:
+    found = AvailabilityRule.objects.filter(membership=membership, public_id=public_id).first()
+    if found is None:
+        raise Http404("No such availability rule.")
+    return found
+
+
+def get_own_override(membership: Membership, public_id) -> DateOverride:
+    found = DateOverride.objects.filter(membership=membership, public_id=public_id).first()
+    if found is None:
+        raise Http404("No such date override.")
+    return found
+
+
+def link_for(membership: Membership) -> BookingLink | None:
+    return BookingLink.objects.filter(membership=membership).first()
