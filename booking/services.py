@@ -409,7 +409,13 @@ def appointment_cancel(*, appointment: Appointment, membership: Membership | Non
 
 
 def appointment_reschedule(
-    *, appointment: Appointment, start: datetime.datetime, base_url: str, membership: Membership | None = None, now=None
+    *,
+    appointment: Appointment,
+    start: datetime.datetime,
+    base_url: str,
+    membership: Membership | None = None,
+    visitor_timezone: str | None = None,
+    now=None,
 ) -> BookingResult:
     """Move an active appointment; the manage token rotates (the new link is emailed)."""
     if membership is not None:
@@ -436,6 +442,8 @@ def appointment_reschedule(
         token = _rotate_token(appointment)
         appointment.sequence += 1
         appointment.reminder_sent_at = None
+        if visitor_timezone:
+            appointment.visitor_timezone = visitor_timezone
         if appointment.status == AppointmentStatus.CONFIRMED:
             appointment.remind_at = _remind_at(appointment, appointment_type.reminder_hours, now)
         _expire_lapsed_overlapping(

@@ -9,4 +9,6 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("", include("tenants.urls")),
     path("surrogates/", include("surrogates.urls")),
+    path("book/", include("booking.urls")),
+    path("booking/", include("booking.staff_urls")),
 ]

@@ -1,0 +1,273 @@
+"""Public booking pages. Each resolves its slug or token with public_entry (one unscoped lookup,
+the same 404 for unknown/expired/revoked) and runs inside the owning organization's scope.
+
+Rate limits (the shared limiter) are counted once the URL names a real link or token, so
+unknown slugs answer 404 and cost nothing: GETs 60/min per IP, POSTs 10/min per IP.
+"""
+import datetime
+import uuid
+import zoneinfo
+
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django_ratelimit.decorators import ratelimit
+
+from booking import selectors, services
+from booking.forms import BookingForm, RescheduleForm, timezone_names, utc_iso
+from booking.models import AppointmentStatus, AppointmentType
+from booking.services import BookingError, SlotUnavailable
+from tenants.public import public_entry
+from tenants.ratelimits import ip_key
+
+MAX_WINDOW_DAYS = 30
+MAX_DAYS_AHEAD = 366
+PAGE_RATE = "60/m"
+POST_RATE = "10/m"
+INVALID = 400
+CONFLICT = 409
+
+
+def _page_limits(view):
+    view = ratelimit(group="booking:post", key=ip_key, rate=POST_RATE, method="POST", block=True)(view)
+    return ratelimit(group="booking:page", key=ip_key, rate=PAGE_RATE, method=["GET", "HEAD"], block=True)(view)
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+class SlotQueryError(ValueError):
+    pass
+
+
+def _parse_window(request) -> tuple[str, datetime.datetime, datetime.datetime, datetime.date, datetime.date]:
+    """(tz name, range start, range end, first day, last day) from ?start=&end=&tz=; SlotQueryError otherwise."""
+    tz_name = request.GET.get("tz", "")
+    if tz_name not in zoneinfo.available_timezones():
+        raise SlotQueryError("Unknown time zone: give an IANA name such as Europe/Paris in tz=.")
+    tz = zoneinfo.ZoneInfo(tz_name)
+    try:
+        first = datetime.date.fromisoformat(request.GET.get("start", ""))
+        last = datetime.date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        raise SlotQueryError("start and end must be dates as YYYY-MM-DD.") from None
+    if last < first:
+        raise SlotQueryError("end is before start.")
+    today = timezone.now().astimezone(tz).date()
+    if first < today - datetime.timedelta(days=1) or first > today + datetime.timedelta(days=MAX_DAYS_AHEAD):
+        raise SlotQueryError(f"start must be between today and {MAX_DAYS_AHEAD} days ahead.")
+    last = min(last, first + datetime.timedelta(days=MAX_WINDOW_DAYS - 1))
+    range_start = datetime.datetime.combine(first, datetime.time()).replace(tzinfo=tz).astimezone(datetime.timezone.utc)
+    range_end = (
+        datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())
+        .replace(tzinfo=tz)
+        .astimezone(datetime.timezone.utc)
+    )
+    return tz_name, range_start, range_end, first, last
+
+
+def _slots_json(*, link, appointment_type, request, exclude_pk=None):
+    try:
+        tz_name, range_start, range_end, first, last = _parse_window(request)
+    except SlotQueryError as exc:
+        return JsonResponse({"error": str(exc)}, status=INVALID)
+    tz = zoneinfo.ZoneInfo(tz_name)
+    slots = selectors.available_slots(
+        link=link, appointment_type=appointment_type, range_start=range_start, range_end=range_end, exclude_pk=exclude_pk
+    )
+    payload = []
+    for slot in slots:
+        local = slot.start.astimezone(tz)
+        payload.append(
+            {
+                "start": utc_iso(slot.start),
+                "end": utc_iso(slot.end),
+                "date": local.date().isoformat(),
+                "time": f"{local:%H:%M}",
+                "label": f"{local:%a %-d %b, %H:%M} {local.tzname()}",
+            }
+        )
+    return JsonResponse(
+        {
+            "timezone": tz_name,
+            "start": first.isoformat(),
+            "end": last.isoformat(),
+            "type": str(appointment_type.public_id),
+            "duration_minutes": appointment_type.duration_minutes,
+            "slots": payload,
+        }
+    )
+
+
+def _visitor_when(appointment) -> str:
+    tz = zoneinfo.ZoneInfo(appointment.visitor_timezone)
+    local = appointment.start_at.astimezone(tz)
+    return f"{local:%A %-d %B %Y, %H:%M} {local.tzname()} ({appointment.visitor_timezone})"
+
+
+# --- The booking page ----------------------------------------------------------------------------
+
+
+@public_entry(selectors.resolve_link)
+@_page_limits
+def booking_page(request, link, slug):
+    types = list(selectors.active_types(link.membership))
+    if request.method == "POST":
+        return _booking_post(request, link, slug, types)
+    form = BookingForm(initial={"idempotency_key": uuid.uuid4(), "visitor_timezone": link.organization.timezone})
+    return _render_page(request, link, slug, types, form)
+
+
+def _render_page(request, link, slug, types, form, status=200):
+    return render(
+        request,
+        "booking/public/book.html",
+        {
+            "link": link,
+            "staff_name": link.membership.user.display_name,
+            "organization": link.organization,
+            "types": types,
+            "form": form,
+            "timezones": timezone_names(),
+            "slots_url": reverse("booking_public:slots", args=[slug]),
+            "selected_type": form["appointment_type"].value() or "",
+        },
+        status=status,
+    )
+
+
+def _booking_post(request, link, slug, types):
+    form = BookingForm(request.POST)
+    if not form.is_valid():
+        return _render_page(request, link, slug, types, form, status=INVALID)
+    data = form.cleaned_data
+    appointment_type = next((t for t in types if t.public_id == data["appointment_type"]), None)
+    if appointment_type is None:
+        # A retried POST for a type switched off since still returns the booking it made.
+        appointment_type = AppointmentType.objects.filter(membership=link.membership, public_id=data["appointment_type"]).first()
+    if appointment_type is None:
+        form.add_error("appointment_type", "That appointment type is not available.")
+        return _render_page(request, link, slug, types, form, status=INVALID)
+    try:
+        result = services.booking_request(
+            link=link,
+            appointment_type=appointment_type,
+            start=data["slot_start"],
+            name=data["name"],
+            email=data["email"],
+            phone=data["phone"],
+            notes=data["notes"],
+            visitor_timezone=data["visitor_timezone"],
+            idempotency_key=data["idempotency_key"],
+            base_url=_base_url(request),
+        )
+    except SlotUnavailable as exc:
+        form.add_error("slot_start", str(exc))
+        return _render_page(request, link, slug, types, form, status=CONFLICT)
+    except BookingError as exc:
+        form.add_error(None, str(exc))
+        return _render_page(request, link, slug, types, form, status=INVALID)
+    appointment = result.appointment
+    return render(
+        request,
+        "booking/public/booked.html",
+        {
+            "appointment": appointment,
+            "staff_name": link.membership.user.display_name,
+            "organization": link.organization,
+            "when": _visitor_when(appointment),
+            "created": result.created,
+        },
+        status=201 if result.created else 200,
+    )
+
+
+@public_entry(selectors.resolve_link)
+@_page_limits
+def booking_slots(request, link, slug):
+    try:
+        type_id = uuid.UUID(request.GET.get("type", ""))
+    except ValueError:
+        return JsonResponse({"error": "Unknown appointment type."}, status=INVALID)
+    appointment_type = selectors.active_types(link.membership).filter(public_id=type_id).first()
+    if appointment_type is None:
+        return JsonResponse({"error": "Unknown appointment type."}, status=INVALID)
+    return _slots_json(link=link, appointment_type=appointment_type, request=request)
+
+
+# --- Self-service: reschedule or cancel with the emailed token ------------------------------------
+
+
+@public_entry(selectors.resolve_manage_token)
+@_page_limits
+def manage_page(request, appointment, token):
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "cancel":
+            try:
+                services.appointment_cancel(appointment=appointment)
+            except BookingError as exc:
+                error, status = str(exc), INVALID
+            else:
+                return redirect(reverse("booking_public:manage", args=[token]) + "?done=cancelled")
+        elif action == "reschedule":
+            form = RescheduleForm(request.POST)
+            if not form.is_valid():
+                error, status = " ".join(m for errs in form.errors.values() for m in errs), INVALID
+            else:
+                try:
+                    result = services.appointment_reschedule(
+                        appointment=appointment,
+                        start=form.cleaned_data["slot_start"],
+                        base_url=_base_url(request),
+                        visitor_timezone=form.cleaned_data.get("visitor_timezone") or None,
+                    )
+                except SlotUnavailable as exc:
+                    error, status = str(exc), CONFLICT
+                except BookingError as exc:
+                    error, status = str(exc), INVALID
+                else:
+                    return redirect(reverse("booking_public:manage", args=[result.token]) + "?done=rescheduled")
+        else:
+            error, status = "Unknown action.", INVALID
+        appointment.refresh_from_db()
+    link = selectors.link_for(appointment.membership)
+    now = timezone.now()
+    can_change = appointment.status == AppointmentStatus.CONFIRMED or (
+        appointment.status == AppointmentStatus.PENDING and appointment.expires_at > now
+    )
+    return render(
+        request,
+        "booking/public/manage.html",
+        {
+            "appointment": appointment,
+            "staff_name": appointment.membership.user.display_name,
+            "organization": appointment.organization,
+            "when": _visitor_when(appointment),
+            "can_change": can_change and not appointment.is_past(now) and link is not None,
+            "status_label": appointment.get_status_display()
+            if appointment.status != AppointmentStatus.PENDING or appointment.expires_at > now
+            else AppointmentStatus.EXPIRED.label,
+            "done": request.GET.get("done", ""),
+            "error": error,
+            "timezones": timezone_names(),
+            "slots_url": reverse("booking_public:manage-slots", args=[token]),
+            "type": appointment.appointment_type,
+        },
+        status=status,
+    )
+
+
+@public_entry(selectors.resolve_manage_token)
+@_page_limits
+def manage_slots(request, appointment, token):
+    link = selectors.link_for(appointment.membership)
+    if link is None:
+        return JsonResponse({"error": "Booking is closed."}, status=INVALID)
+    return _slots_json(
+        link=link, appointment_type=appointment.appointment_type, request=request, exclude_pk=appointment.pk
+    )
