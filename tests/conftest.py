@@ -1,6 +1,6 @@
 """A small shared world: two agencies with a member of each role, and helpers to act in them.
 
-Service-backed tests carry a marker (postgres, redis, browser). Where the service is missing
+Service-backed tests carry a marker (postgres, redis, browser, clamd). Where the service is missing
 they are skipped with a reason; under CI (CI=true) a missing service fails the run instead.
 """
 import os
@@ -25,11 +25,16 @@ def _service_missing(marker: str) -> str | None:
         return "Redis is not running here"
     if marker == "browser" and not os.path.exists(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")):
         return "Chromium is not installed (/usr/bin/chromium)"
+    if marker == "clamd":
+        from forms_public.uploads.clamd import ping
+
+        if not settings.CLAMAV_ADDRESS or not ping(settings.CLAMAV_ADDRESS):
+            return f"clamd does not answer at {settings.CLAMAV_ADDRESS or '(CLAMAV_ADDRESS unset)'} (scripts/clamd-start)"
     return None
 
 
 def _missing_reason(item) -> str | None:
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "clamd"):
         if item.get_closest_marker(marker) is not None:
             reason = _service_missing(marker)
             if reason:
