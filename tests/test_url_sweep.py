@@ -18,6 +18,7 @@ from surrogates import services
 from surrogates.models import Stage
 from tenants.models import Organization, Role, TenantModel
 from tenants.scope import org_scope
+from tests.booking.helpers import populate_for_sweep as populate_booking
 from tests.conftest import login
 
 pytestmark = pytest.mark.postgres
@@ -116,6 +117,8 @@ def _populate(world, org):
         )
         archived = services.surrogate_create(membership=admin, full_name=f"Archived {org.slug}")
         services.surrogate_archive(membership=admin, surrogate=archived)
+    populate_booking(world, org)  # booking link, types, hours, an override, pending + confirmed appointments
+    with org_scope(org):
         return [
             obj
             for model in _tenant_models()

@@ -72,12 +72,22 @@ def utc(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=UTC)
 
 
-def next_weekday_slot(tz_name="America/New_York", *, weekday=None, hour=10, days_ahead=7) -> datetime.datetime:
+def next_weekday_slot(tz="America/New_York", *, weekday=None, hour=10, days_ahead=7) -> datetime.datetime:
     """A future weekday at `hour`:00 local, as UTC (for tests against the real clock)."""
     import zoneinfo
 
-    tz = zoneinfo.ZoneInfo(tz_name)
+    tz = zoneinfo.ZoneInfo(tz)
     day = datetime.datetime.now(tz).date() + datetime.timedelta(days=days_ahead)
     while day.weekday() > 4 or (weekday is not None and day.weekday() != weekday):
         day += datetime.timedelta(days=1)
     return datetime.datetime.combine(day, datetime.time(hour)).replace(tzinfo=tz).astimezone(UTC)
+
+
+def populate_for_sweep(world, org):
+    """One of every booking object in `org`, for tests/test_url_sweep.py."""
+    staff = make_staff(world, org, tz=org.timezone)
+    with org_scope(org):
+        services.date_override_add(membership=staff.membership, date=datetime.date(2031, 1, 6))
+        book(staff, next_weekday_slot(tz=org.timezone, days_ahead=8))
+        confirmed = book(staff, next_weekday_slot(tz=org.timezone, days_ahead=8, hour=14)).appointment
+        services.appointment_approve(membership=staff.membership, appointment=confirmed, base_url="http://testserver")
