@@ -70,10 +70,13 @@ def form_publish(*, membership, form: Form) -> FormVersion:
 # --- Links ------------------------------------------------------------------------------------
 
 
-def link_issue(*, membership, surrogate, form: Form, days: int = LINK_DAYS_DEFAULT) -> tuple[ApplicationLink, str]:
+def link_issue(
+    *, membership, surrogate, form: Form, days: int = LINK_DAYS_DEFAULT, token: str | None = None
+) -> tuple[ApplicationLink, str]:
     """A new single-use link for this surrogate to the form's published version: (link, token).
 
-    The token is returned once and never stored (only its SHA-256 is)."""
+    The token is returned once and never stored (only its SHA-256 is). `token` is for the demo
+    seed only (forms_public.demo derives one it can recompute); everything else gets a random one."""
     _require(membership, perms.EDIT_SURROGATE)
     _same_org(membership, surrogate, form)
     if surrogate.archived_at is not None:
@@ -82,7 +85,10 @@ def link_issue(*, membership, surrogate, form: Form, days: int = LINK_DAYS_DEFAU
         raise FormsError("This form has not been published yet.")
     if not LINK_DAYS_MIN <= int(days) <= LINK_DAYS_MAX:
         raise FormsError(f"A link lasts {LINK_DAYS_MIN} to {LINK_DAYS_MAX} days.")
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    if token is None:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+    elif len(token) < 43:
+        raise FormsError("A link token needs at least 256 bits.")
     now = timezone.now()
     with transaction.atomic():
         link = ApplicationLink.objects.create(

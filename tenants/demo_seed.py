@@ -5,6 +5,8 @@ import random
 from django.db import transaction
 from django.urls import reverse
 
+from forms_public import demo as forms_demo
+from booking.demo import booking_manifest, seed_booking
 from surrogates.models import Priority, Source, Stage, StatusChangeRequest, Surrogate
 from surrogates import services as surrogate_services
 from tenants.models import Membership, Organization, Role
@@ -48,6 +50,9 @@ def seed_organization(spec: dict) -> Organization:
         }
         if not Surrogate.objects.exists():
             _seed_surrogates(organization, members)
+        seed_booking(organization=organization, membership=members[Role.CASE_MANAGER])
+        form = forms_demo.seed_form(organization=organization, admin=members[Role.ADMIN])
+        forms_demo.seed_link(organization=organization, admin=members[Role.ADMIN], form=form)
     return organization
 
 
@@ -111,6 +116,8 @@ def build_manifest(*, base_url: str) -> dict:
                 for public_id, number in Surrogate.objects.order_by("number").values_list("public_id", "number")
             ]
             pending = [str(pk) for pk in StatusChangeRequest.objects.filter(state="pending").values_list("public_id", flat=True)]
+            booking = booking_manifest(organization=organization, base_url=base_url)
+            apply = forms_demo.apply_urls(organization=organization, base_url=base_url)
         orgs.append(
             {
                 "slug": organization.slug,
@@ -119,6 +126,9 @@ def build_manifest(*, base_url: str) -> dict:
                 "users": users,
                 "surrogates": surrogates,
                 "pending_status_requests": pending,
+                "booking_urls": booking["booking_urls"],
+                "appointment_type_ids": booking["appointment_type_ids"],
+                "apply_urls": apply,
             }
         )
     return {"orgs": orgs}
