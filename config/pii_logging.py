@@ -8,8 +8,11 @@ IPV4_RE = re.compile(r"(?<![\d.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\
 IPV6_RE = re.compile(
     r"(?:(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})?(?:[0-9A-Fa-f]{1,4})?(?![0-9A-Fa-f:])|(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){1,7}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?)(?:/\d{1,3}(?!\d))?"
 )
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", re.I)
 PHONE_RE = re.compile(r"(?<![\w/])\+?\d[\d\s().\-]{7,}\d(?!\w)")
+MIN_PHONE_DIGITS = 9  # fewer is a status code and a size ("200 17074"), a count, a port...
+# Query strings carry searches (names, emails, phones) and secrets: logs keep only the path.
+QUERY_STRING_RE = re.compile(r"((?:https?://[^\s/?\"]+)?/[^\s?\"]*)\?[^\s\"#]+")
 # Path segments that carry secrets (public form links, booking tokens, tracking tokens).
 TOKEN_PATH_RE = re.compile(r"/(apply|book/manage|t/o|t/c|tracking/[a-z]+|invite|reset)/[^/\s?\"]+")
 LONG_TOKEN_RE = re.compile(r"\b[A-Za-z0-9_\-]{32,}\b")
@@ -44,6 +47,12 @@ def _mask_ipv6(match: re.Match) -> str | None:
     return mask_ip(text)
 
 
+def _mask_phone(match: re.Match) -> str:
+    if sum(ch.isdigit() for ch in match.group(0)) < MIN_PHONE_DIGITS:
+        return match.group(0)
+    return "[phone]"
+
+
 def scrub_text(text: str) -> str:
     # Masked IPs and timestamps are set aside while the later patterns run, so that
     # "192.168.1.0/24" or "2024-01-15 12:00" is not mistaken for a phone number.
@@ -63,11 +72,12 @@ def scrub_text(text: str) -> str:
     text = _KEPT_RE.sub("", text)
     text = TOKEN_PATH_RE.sub(lambda m: f"/{m.group(1)}/[token]", text)
     text = QUERY_SECRET_RE.sub(lambda m: f"{m.group(1)}[redacted]", text)
+    text = QUERY_STRING_RE.sub(lambda m: f"{m.group(1)}?[query]", text)
     text = EMAIL_RE.sub("[email]", text)
     text = IPV4_RE.sub(keep_masked(_mask_ipv4), text)
     text = IPV6_RE.sub(keep_masked(_mask_ipv6), text)
     text = DATETIME_RE.sub(lambda m: keep(m.group(0)), text)
-    text = PHONE_RE.sub("[phone]", text)
+    text = PHONE_RE.sub(_mask_phone, text)
     text = LONG_TOKEN_RE.sub("[token]", text)
     return _KEPT_RE.sub(lambda m: kept[int(m.group(1))], text)
 

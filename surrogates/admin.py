@@ -1,8 +1,10 @@
 """Org admins' /admin/ pages for the pipeline and surrogate records.
 
-Workflow state (stage, archive, approvals, notes) changes only through the coordinator pages,
-whose services enforce the rules and write the audit log; here it is read-only. Encrypted PII
-(email, phone, date of birth) never appears in admin forms or lists.
+Surrogate records and everything hanging off them (stage, archive, approvals, notes, tasks)
+change only through the coordinator pages, whose services enforce the rules and write the
+activity log: here they are view-only, never deleted. Stages (the pipeline) are configured here,
+and OrgScopedAdmin audits each change. Encrypted PII (email, phone, date of birth) never appears
+in admin forms or lists.
 """
 from django.contrib import admin
 
@@ -18,6 +20,9 @@ class ReadOnlyOrgScopedAdmin(OrgScopedAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(Stage, site=admin_site)
 class StageAdmin(OrgScopedAdmin):
@@ -29,7 +34,7 @@ class StageAdmin(OrgScopedAdmin):
 
 
 @admin.register(Surrogate, site=admin_site)
-class SurrogateAdmin(OrgScopedAdmin):
+class SurrogateAdmin(ReadOnlyOrgScopedAdmin):
     list_display = ["number_display", "full_name", "stage", "owner", "archived_at"]
     list_select_related = ["stage", "owner"]
     list_filter = ["stage", "source", "priority"]
@@ -49,23 +54,11 @@ class SurrogateAdmin(OrgScopedAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = [
-        "number_display",
-        "stage",
-        "stage_changed_at",
-        "archived_at",
-        "created_by",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = fields
 
     @admin.display(description="Number", ordering="number")
     def number_display(self, obj):
         return obj.surrogate_number
-
-    def has_add_permission(self, request):
-        # Numbers are issued by surrogates.services.surrogate_create (the coordinator pages).
-        return False
 
 
 @admin.register(StatusChangeRequest, site=admin_site)
@@ -101,16 +94,10 @@ class NoteAdmin(ReadOnlyOrgScopedAdmin):
 
 
 @admin.register(Task, site=admin_site)
-class TaskAdmin(OrgScopedAdmin):
+class TaskAdmin(ReadOnlyOrgScopedAdmin):
     list_display = ["title", "surrogate", "due_date", "completed_at"]
     list_select_related = ["surrogate"]
     list_filter = ["completed_at"]
     search_fields = ["title", "surrogate__full_name"]
-    raw_id_fields = ["surrogate"]
     fields = ["surrogate", "title", "due_date", "completed_at", "created_by", "created_at"]
-    readonly_fields = ["created_by", "created_at"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    readonly_fields = fields

@@ -23,6 +23,8 @@ class Stage(TenantModel):
         ordering = ["order"]
         constraints = TenantModel.tenant_constraints(
             models.UniqueConstraint(fields=["organization", "key"], name="stage_key_once_per_org"),
+            # Order decides what counts as a regression, so two stages may never share one.
+            models.UniqueConstraint(fields=["organization", "order"], name="stage_order_once_per_org"),
         )
 
     def __str__(self):

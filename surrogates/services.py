@@ -4,6 +4,7 @@ Every function takes keyword-only arguments, runs inside the caller's organizati
 checks the actor's permission, writes in one transaction and records one audit event.
 """
 import datetime
+import re
 
 import nh3
 from django.db import IntegrityError, transaction
@@ -64,6 +65,21 @@ def stages_settable_by(membership: Membership):
 
 
 # --- Records --------------------------------------------------------------------------------
+
+
+PHONE_SHAPE = re.compile(r"^\+?[\d\s().\-]+$")
+EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
+TASK_DUE_HORIZON = datetime.timedelta(days=366 * 10)
+
+
+def _check_contact(*, phone: str | None = None, date_of_birth=None) -> None:
+    if phone:
+        digits = re.sub(r"\D", "", phone)
+        if not PHONE_SHAPE.match(phone) or not 7 <= len(digits) <= 15:
+            raise SurrogateError("Enter a valid phone number (digits, spaces, + ( ) - only; 7 to 15 digits).")
+    if date_of_birth is not None:
+        if date_of_birth > timezone.localdate() or date_of_birth < EARLIEST_BIRTH_DATE:
+            raise SurrogateError("Enter a real date of birth (in the past, after 1900).")
 
 
 def _check_owner(owner) -> None:
@@ -128,6 +144,7 @@ def surrogate_create(
         stage = Stage.objects.filter(is_active=True, stage_type=StageType.INTAKE).order_by("order").first()
     if stage is None or not stage.is_active:
         raise SurrogateError("The pipeline has no active intake stage.")
+    _check_contact(phone=phone, date_of_birth=date_of_birth)
     if owner is None and not perms.has_perm(membership, perms.VIEW_ALL_SURROGATES):
         owner = membership.user  # otherwise the creator could not see the record they made
     _check_owner(owner)
@@ -186,6 +203,7 @@ def surrogate_update(*, membership: Membership, surrogate: Surrogate, **changes)
         raise SurrogateError("A full name is required.")
     if "owner" in changed:
         _check_owner(changed["owner"])
+    _check_contact(phone=changed.get("phone"), date_of_birth=changed.get("date_of_birth"))
     if not changed:
         return surrogate
     with transaction.atomic():
@@ -460,7 +478,7 @@ def note_add(*, membership: Membership, surrogate: Surrogate, body: str) -> Note
     _require(membership, perms.ADD_NOTE)
     _same_org(membership, surrogate)
     clean = sanitize_note_html(body).strip()
-    if not clean:
+    if not nh3.clean(clean, tags=set()).strip():
         raise SurrogateError("A note cannot be empty.")
     with transaction.atomic():
         note = Note.objects.create(
@@ -476,6 +494,10 @@ def task_create(*, membership: Membership, surrogate: Surrogate, title: str, due
     title = (title or "").strip()
     if not title:
         raise SurrogateError("A task needs a title.")
+    if due_date is not None:
+        today = timezone.localdate()
+        if not today - TASK_DUE_HORIZON <= due_date <= today + TASK_DUE_HORIZON:
+            raise SurrogateError("Pick a due date within ten years of today.")
     with transaction.atomic():
         task = Task.objects.create(
             organization_id=surrogate.organization_id,

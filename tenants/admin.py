@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from tenants.admin_scoping import OrgScopedAdmin
 from tenants.admin_site import admin_site, is_org_admin
+from tenants.audit import audit_record
+from tenants.permissions import ALL_PERMISSIONS
 from tenants.models import ActivityEvent, MemberPermission, Membership, Organization, RolePermission, User
 
 
@@ -53,6 +56,10 @@ class OrganizationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return self.has_module_permission(request)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit_record(actor=request.user, action="admin.changed", target=obj, data={"fields": sorted(form.changed_data)})
+
     def has_add_permission(self, request):
         return False  # manage.py create_org
 
@@ -73,14 +80,24 @@ class MembershipAdmin(OrgScopedAdmin):
         return readonly + (["user"] if obj is not None else [])
 
 
+class PermissionChoiceMixin:
+    """A select of the real permission names: a typo cannot save an override that does nothing."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "permission":
+            choices = sorted((name, f"{label} ({name})") for name, label in ALL_PERMISSIONS.items())
+            return forms.ChoiceField(choices=choices, label="Permission")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(RolePermission, site=admin_site)
-class RolePermissionAdmin(OrgScopedAdmin):
+class RolePermissionAdmin(PermissionChoiceMixin, OrgScopedAdmin):
     list_display = ["role", "permission", "allowed"]
     list_filter = ["role"]
 
 
 @admin.register(MemberPermission, site=admin_site)
-class MemberPermissionAdmin(OrgScopedAdmin):
+class MemberPermissionAdmin(PermissionChoiceMixin, OrgScopedAdmin):
     list_display = ["membership", "permission", "effect"]
     list_select_related = ["membership__user"]
     raw_id_fields = ["membership"]

@@ -8,6 +8,7 @@ operators, unscoped in /admin/) see every organization.
 from django.contrib import admin
 
 from tenants.admin_site import is_org_admin
+from tenants.audit import audit_record
 from tenants.models import Membership, User
 
 
@@ -86,6 +87,22 @@ class OrgScopedAdmin(admin.ModelAdmin):
         if change and request.organization is not None and obj.organization_id != request.organization.pk:
             raise PermissionError("Object belongs to another organization.")
         super().save_model(request, obj, form, change)
+        # Field names only: values may be PII.
+        audit_record(
+            actor=request.user,
+            action="admin.changed" if change else "admin.created",
+            target=obj,
+            data={"fields": sorted(form.changed_data)},
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="admin.deleted", target=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(actor=request.user, action="admin.deleted", target=obj)
+        super().delete_queryset(request, queryset)
 
     def lookup_allowed(self, lookup, value, request=None):
         # Nobody filters across organizations through the query string.

@@ -38,10 +38,21 @@ def normalize_email(value: str) -> str:
 
 
 def normalize_phone(value: str) -> str:
-    """Digits only, keeping a leading + so '+1 (555) 010-2000' and '+15550102000' match."""
+    """E.164-like: '+1 (555) 010-2000', '555-010-2000' and '+15550102000' all become '+15550102000'.
+
+    Numbers written without a country code are taken as North American (the agencies we serve).
+    """
     value = (value or "").strip()
     digits = re.sub(r"\D", "", value)
-    return f"+{digits}" if value.startswith("+") else digits
+    if not digits:
+        return ""
+    if value.startswith("+"):
+        return f"+{digits}"
+    if len(digits) == 10:
+        return f"+1{digits}"
+    if len(digits) == 11 and digits.startswith("1"):
+        return f"+{digits}"
+    return digits
 
 
 def lookup_hash(kind: str, normalized: str) -> str:

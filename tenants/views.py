@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
@@ -13,12 +14,20 @@ from tenants.ratelimits import ip_key, login_account_key
 LOGIN_RATE = "5/m"
 
 
+class EmailAuthenticationForm(AuthenticationForm):
+    """Emails are stored lower-case; accept them typed in any case."""
+
+    def clean_username(self):
+        return (self.cleaned_data.get("username") or "").strip().lower()
+
+
 @method_decorator(ratelimit(group="login-ip", key=ip_key, rate=LOGIN_RATE, method="POST", block=True), name="post")
 @method_decorator(
     ratelimit(group="login-account", key=login_account_key, rate=LOGIN_RATE, method="POST", block=True), name="post"
 )
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 
     def dispatch(self, request, *args, **kwargs):
