@@ -20,6 +20,7 @@ from tenants.models import Organization, Role, TenantModel
 from tenants.scope import org_scope
 from tests.booking.helpers import populate_for_sweep as populate_booking
 from tests.conftest import login
+from tests.forms_public import sweep as forms_sweep
 
 pytestmark = pytest.mark.postgres
 
@@ -117,6 +118,7 @@ def _populate(world, org):
         )
         archived = services.surrogate_create(membership=admin, full_name=f"Archived {org.slug}")
         services.surrogate_archive(membership=admin, surrogate=archived)
+        forms_sweep.populate(org, admin, surrogate)
     populate_booking(world, org)  # booking link, types, hours, an override, pending + confirmed appointments
     with org_scope(org):
         return [
@@ -166,7 +168,9 @@ def _combinations(route, a_objects, b_objects):
 
 def test_other_orgs_objects_give_404_on_every_object_url(sweep, world):
     client, a_objects, b_objects = sweep
-    assert {type(o).__name__ for o in b_objects} >= {"Surrogate", "Note", "Task", "StatusChangeRequest"}
+    assert {type(o).__name__ for o in b_objects} >= {
+        "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload"
+    }
     routes, _ = object_routes()
     assert routes
     with org_scope(world.org_a):
