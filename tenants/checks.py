@@ -6,6 +6,12 @@ from django.core import checks
 SCOPE_EXEMPT: dict[str, str] = {}
 
 
+def _exemption_reason(model) -> str:
+    """An exemption counts only with a written reason (a non-empty string)."""
+    reason = SCOPE_EXEMPT.get(model._meta.label) or getattr(model, "tenant_scope_exempt", "")
+    return reason.strip() if isinstance(reason, str) else ""
+
+
 def unscoped_tenant_models(models) -> list:
     from tenants.managers import TenantManager
     from tenants.models import Organization, TenantModel
@@ -19,7 +25,7 @@ def unscoped_tenant_models(models) -> list:
             for field in model._meta.get_fields()
             if field.concrete
         )
-        if not has_org_fk or model._meta.label in SCOPE_EXEMPT or getattr(model, "tenant_scope_exempt", ""):
+        if not has_org_fk or _exemption_reason(model):
             continue
         if not (issubclass(model, TenantModel) and isinstance(model._default_manager, TenantManager)):
             offenders.append(model)

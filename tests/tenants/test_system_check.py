@@ -108,3 +108,15 @@ def test_every_real_model_passes():
 @pytest.mark.django_db
 def test_manage_py_check_passes():
     call_command("check", fail_level="ERROR")
+
+
+@isolate_apps("tests")
+def test_an_exemption_without_a_reason_does_not_count():
+    class Careless(models.Model):
+        organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+        tenant_scope_exempt = True
+
+        class Meta:
+            app_label = "tests"
+
+    assert Careless in checks.unscoped_tenant_models([Careless])
