@@ -2,7 +2,11 @@
 
 Outside in: no-store + no-referrer headers on every answer (404 and 429 included), the shared
 per-IP rate limits, then public_entry (one unscoped lookup of the token; unknown, expired, used
-or revoked all give the same 404), then the body-size check, then CSRF, then the form.
+or revoked all give the same 404), then the body-size check, then the form.
+
+No CSRF cookie check here: with `Referrer-Policy: no-referrer` browsers send `Origin: null` on the
+form's POST, which Django's CSRF check refuses; and it would add nothing, since a cross-site
+forger cannot know the 256-bit token in the URL (a capability URL: the token is the defence).
 """
 from django.http import Http404
 from django.shortcuts import render
@@ -44,7 +48,7 @@ def _resolve(request, token):
     return services.link_for_token(token)
 
 
-@csrf_exempt  # checked inside, after the body-size check (forms_public.uploads.limits)
+@csrf_exempt  # the secret token in the URL is the CSRF defence (see the module docstring)
 @private_page
 @ratelimit(group="forms_public.apply.get", key=ip_key, rate="60/m", method="GET", block=True)
 @ratelimit(group="forms_public.apply.post", key=ip_key, rate="10/m", method="POST", block=True)
@@ -52,7 +56,7 @@ def _resolve(request, token):
 def apply(request, link, token):
     schema = link.form_version.schema
     if request.method == "POST":
-        return checked_post(request, _submit, limit_bytes=max_body_bytes(schema), link=link)
+        return checked_post(request, _submit, limit_bytes=max_body_bytes(schema), csrf=False, link=link)
     if request.method != "GET":
         raise Http404("Not found")
     return _render(request, link, ApplicationForm(schema=schema))

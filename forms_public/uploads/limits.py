@@ -25,11 +25,14 @@ def declared_length(request) -> int:
         return 0
 
 
-def checked_post(request, view, *, limit_bytes: int, **kwargs):
-    """Run `view` (a POST) with the body limit and CSRF checks in the right order."""
+def checked_post(request, view, *, limit_bytes: int, csrf: bool = True, **kwargs):
+    """Run `view` (a POST) with the body limit and CSRF checks in the right order.
+
+    csrf=False only where the URL itself carries a secret a forger cannot know (the applicant's
+    256-bit token): there the token is the CSRF defence."""
     if declared_length(request) > limit_bytes:
         return payload_too_large(request, limit_bytes=limit_bytes)
     try:
-        return csrf_protect(view)(request, **kwargs)
+        return (csrf_protect(view) if csrf else view)(request, **kwargs)
     except (RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent):
         return payload_too_large(request, limit_bytes=limit_bytes)
