@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "booking",
     "tracking",
     "integrations",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -217,11 +218,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis broker: an unacknowledged task (worker killed) is redelivered after visibility_timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+if env.str("CELERY_BROKER_KEY_PREFIX", default=""):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_BROKER_KEY_PREFIX")
 CELERY_BEAT_SCHEDULE = {
     # Booking: lapse pending requests after 60 minutes and send due reminders once (read from the DB).
     "booking-sweep": {"task": "booking.sweep", "schedule": 60.0},
     # Uploads the scanner could not reach stay pending; this retries them with backoff.
     "rescan-pending-uploads": {"task": "forms_public.rescan_pending_uploads", "schedule": 300.0},
+    # Campaigns whose scheduled time has come are launched (each claimed once by a state guard).
+    "messaging-due-campaigns": {"task": "messaging.launch_due_campaigns", "schedule": 60.0},
 }
 
 # --- Channels ---------------------------------------------------------------------------------
@@ -238,6 +245,16 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cradle <no-reply@cradle.invalid>")
+# Staff email (messaging, integrations.gmail). Links in outgoing mail (tracking, unsubscribe) use PUBLIC_BASE_URL.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="" if IS_DEPLOYED else "http://127.0.0.1:8000").rstrip("/")
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="cradle.invalid")
+GMAIL_API_BASE_URL = env.str("GMAIL_API_BASE_URL", default="https://gmail.googleapis.com").rstrip("/")
+GMAIL_HTTP_TIMEOUT = env.float("GMAIL_HTTP_TIMEOUT", default=20.0)
+# Without a Gmail connection, send through EMAIL_BACKEND instead (console in dev, locmem in test).
+EMAIL_DEV_TRANSPORT = env.bool("EMAIL_DEV_TRANSPORT", default=not IS_DEPLOYED)
+# A claimed send is someone else's until this lease lapses; must exceed the HTTP timeout.
+EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=10.0)
 
 # --- i18n / static ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,0 +1,2 @@
+"""Models of every provider sub-package, imported here so Django finds them (one app, one migration history)."""
+from integrations.gmail.models import GmailConnection  # noqa: F401
