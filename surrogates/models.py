@@ -47,6 +47,44 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+class Queue(PublicIdMixin, TenantModel):
+    """A shared owner of records. System queues exist in every organization and cannot be removed."""
+
+    UNASSIGNED = "unassigned"
+    SURROGATE_POOL = "surrogate_pool"
+    SYSTEM_NAMES = {UNASSIGNED: "Unassigned", SURROGATE_POOL: "Surrogate Pool"}
+
+    name = models.CharField(max_length=100)
+    system_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["organization", "name"], name="queue_name_once_per_org"),
+            models.UniqueConstraint(
+                fields=["organization", "system_key"], condition=~Q(system_key=""), name="system_queue_once_per_org"
+            ),
+        )
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_system(self) -> bool:
+        return bool(self.system_key)
+
+
+class QueueMember(TenantModel):
+    queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(fields=["queue", "user"], name="queue_member_once"),
+        )
+
+
 class Surrogate(PublicIdMixin, TenantModel):
     number = models.PositiveIntegerField(editable=False)
     full_name = models.CharField(max_length=200)
@@ -60,6 +98,8 @@ class Surrogate(PublicIdMixin, TenantModel):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Owned by a person or by a queue, never both (claim / release / assign in services.queues).
+    owner_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="surrogates")
     archived_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -73,6 +113,9 @@ class Surrogate(PublicIdMixin, TenantModel):
                 fields=["organization", "email_hash"],
                 condition=Q(archived_at__isnull=True) & ~Q(email_hash=""),
                 name="one_active_surrogate_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=True) | Q(owner_queue__isnull=True), name="surrogate_one_kind_of_owner"
             ),
         )
         indexes = [
@@ -170,4 +213,35 @@ class Task(PublicIdMixin, TenantModel):
 
     class Meta:
         ordering = ["completed_at", "due_date", "id"]
+        constraints = TenantModel.tenant_constraints()
+
+
+class ImportJob(PublicIdMixin, TenantModel):
+    """One CSV upload: the file (encrypted, it holds PII), its mapping, progress and per-row outcome."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", "Previewed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=200)
+    content = EncryptedTextField()
+    mapping = models.JSONField(default=dict, blank=True)  # CSV header -> field name
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    # [{"row": 3, "outcome": "skipped", "reason": "..."}]: row numbers and reasons, never values.
+    results = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
         constraints = TenantModel.tenant_constraints()

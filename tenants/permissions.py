@@ -16,6 +16,11 @@ APPROVE_STATUS_REQUESTS = "surrogates.approve_status_requests"
 ADD_NOTE = "surrogates.add_note"
 MANAGE_TASKS = "surrogates.manage_tasks"
 MANAGE_ORGANIZATION = "org.manage"
+CLAIM_SURROGATES = "surrogates.claim"
+ASSIGN_SURROGATES = "surrogates.assign"
+IMPORT_SURROGATES = "surrogates.import"
+MANAGE_MATCHES = "matching.manage"
+VIEW_AUDIT_LOG = "audit.view"
 
 ALL_PERMISSIONS = {
     VIEW_ALL_SURROGATES: "See surrogates owned by anyone (otherwise only your own)",
@@ -29,12 +34,19 @@ ALL_PERMISSIONS = {
     ADD_NOTE: "Add notes",
     MANAGE_TASKS: "Create and complete tasks",
     MANAGE_ORGANIZATION: "Manage the organization in /admin/",
+    CLAIM_SURROGATES: "Claim surrogates from a queue and release them back",
+    ASSIGN_SURROGATES: "Assign surrogates to a person or a queue (also in bulk)",
+    IMPORT_SURROGATES: "Import surrogates from a CSV file",
+    MANAGE_MATCHES: "Manage intended parents, propose and decide matches, keep the match calendar",
+    VIEW_AUDIT_LOG: "See the organization's security audit log",
 }
 
 _COMMON = {CREATE_SURROGATE, EDIT_SURROGATE, ADD_NOTE, MANAGE_TASKS, SET_TERMINAL_STAGE}
 ROLE_DEFAULTS = {
     Role.INTAKE_SPECIALIST: _COMMON | {SET_INTAKE_STAGE},
-    Role.CASE_MANAGER: _COMMON | {SET_POST_APPROVAL_STAGE, VIEW_ALL_SURROGATES, ARCHIVE_SURROGATE},
+    Role.CASE_MANAGER: _COMMON
+    | {SET_POST_APPROVAL_STAGE, VIEW_ALL_SURROGATES, ARCHIVE_SURROGATE, CLAIM_SURROGATES, ASSIGN_SURROGATES}
+    | {IMPORT_SURROGATES, MANAGE_MATCHES},
     Role.ADMIN: set(ALL_PERMISSIONS),
 }
 

@@ -96,6 +96,8 @@ def test_intake_specialist_cannot_set_a_post_approval_stage(client, world):
     surrogate = make(admin, owner=intake.user)
     with org_scope(world.org_a):
         services.surrogate_change_status(membership=admin, surrogate=surrogate, to_stage=stage(world.org_a, "approved"))
+        # Reaching approved hands the record to the Surrogate Pool; give it back so intake sees it.
+        services.surrogate_assign(membership=admin, surrogate=surrogate, user=intake.user)
     response = login(client, intake).post(status_url(surrogate), {"to_stage": stage(world.org_a, "ready_to_match").pk})
     assert response.status_code == 400
     assert refreshed(surrogate).stage.key == "approved"
