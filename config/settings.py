@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "tracking",
     "integrations",
     "messaging",
+    "auditlog",
+    "matching",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
