@@ -13,4 +13,6 @@ urlpatterns = [
     path("apply/", include("forms_public.public_urls")),
     path("book/", include("booking.urls")),
     path("booking/", include("booking.staff_urls")),
+    path("email/", include("messaging.urls")),
+    path("tracking/", include("tracking.urls")),
 ]
