@@ -23,7 +23,11 @@ def _send(world, surrogate, key="k1", role=Role.CASE_MANAGER, capture=None):
         log = services.email_send(
             membership=member, surrogate=surrogate, subject="Hello {{ first_name }}", body_html=BODY, idempotency_key=key
         )
-    return EmailLog.objects.model._base_manager.get(pk=log.pk)
+    return log
+
+
+def fresh(log):
+    return EmailLog._base_manager.get(pk=log.pk)
 
 
 @pytest.fixture
@@ -37,6 +41,7 @@ def test_send_posts_one_base64url_rfc822_message_with_our_message_id(world, fake
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert log.state == EmailLog.State.SENT and log.transport == "gmail" and log.attempts == 1
     assert len(fake_gmail.messages) == 1
     sent = fake_gmail.messages[0]
@@ -57,8 +62,10 @@ def test_same_idempotency_key_twice_sends_one_message(world, fake_gmail, sender,
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         first = _send(world, surrogate, key="double-click")
+    first = fresh(first)
     with django_capture_on_commit_callbacks(execute=True):
         second = _send(world, surrogate, key="double-click")
+    second = fresh(second)
     assert first.pk == second.pk
     assert len(fake_gmail.messages) == 1 and fake_gmail.sends() == 1
     # Running the task again for a sent message does nothing either.
@@ -73,6 +80,7 @@ def test_503_is_retried_then_succeeds(world, fake_gmail, sender, django_capture_
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert fake_gmail.sends() == 2 and len(fake_gmail.messages) == 1
     assert log.state == EmailLog.State.SENT and log.attempts == 2
 
@@ -82,6 +90,7 @@ def test_429_and_503_three_times_gives_up_after_three_attempts(world, fake_gmail
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert fake_gmail.sends() == 3 and fake_gmail.messages == []
     assert log.state == EmailLog.State.FAILED and log.attempts == 3 and "503" in log.last_error
 
@@ -91,6 +100,7 @@ def test_400_is_not_retried(world, fake_gmail, sender, django_capture_on_commit_
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert fake_gmail.sends() == 1
     assert log.state == EmailLog.State.FAILED and log.attempts == 1 and "400" in log.last_error
 
@@ -103,6 +113,7 @@ def test_401_or_invalid_grant_stops_and_flags_the_account_for_reconnection(
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert fake_gmail.sends() == 1
     assert log.state == EmailLog.State.FAILED and "reconnect" in log.last_error
     connection = GmailConnection.objects.model._base_manager.get(membership=sender)
@@ -110,6 +121,7 @@ def test_401_or_invalid_grant_stops_and_flags_the_account_for_reconnection(
     # The next send does not even call Gmail until the account is reconnected.
     with django_capture_on_commit_callbacks(execute=True):
         again = _send(world, surrogate, key="k2")
+    again = fresh(again)
     assert fake_gmail.sends() == 1 and again.state == EmailLog.State.FAILED
 
 
@@ -121,6 +133,7 @@ def test_timeout_after_the_send_landed_is_reconciled_not_resent(
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert len(fake_gmail.messages) == 1 and fake_gmail.sends() == 1
     assert ("GET", f"/gmail/v1/users/me/messages?q=rfc822msgid%3A{log.message_id.strip('<>').replace('@', '%40')}&includeSpamTrash=true") in fake_gmail.requests
     assert log.state == EmailLog.State.SENT and log.provider_message_id == fake_gmail.messages[0]["id"]
@@ -141,6 +154,7 @@ def test_connection_refused_is_retried_as_not_sent(world, settings, django_captu
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert log.state == EmailLog.State.FAILED and log.attempts == 3
 
 
@@ -155,6 +169,7 @@ def test_without_a_gmail_connection_the_dev_transport_is_used(world, django_capt
     surrogate = make_surrogate(world, world.org_a)
     with django_capture_on_commit_callbacks(execute=True):
         log = _send(world, surrogate)
+    log = fresh(log)
     assert log.state == EmailLog.State.SENT and log.transport == "console"
     assert len(mailoutbox) == 1 and mailoutbox[0].extra_headers["Message-ID"] == log.message_id
     raw = mailoutbox[0].message().as_bytes()
