@@ -1,4 +1,5 @@
 """Appending to and verifying an organization's hash chain. The only writer of AuditEntry."""
+import datetime
 import hashlib
 import json
 import logging
@@ -43,7 +44,7 @@ def entry_digest(*, organization_id, seq, created_at, actor_id, action, target_t
         {
             "org": organization_id,
             "seq": seq,
-            "at": created_at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+            "at": created_at.astimezone(datetime.timezone.utc).isoformat(timespec="microseconds"),
             "actor": actor_id,
             "action": action,
             "target": [target_type, target_id],

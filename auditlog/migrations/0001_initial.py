@@ -21,7 +21,7 @@ DROP FUNCTION IF EXISTS auditlog_refuse_change();
 def _on_postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)  # plpgsql uses % itself: no interpolation
 
     return run
 
