@@ -9,6 +9,8 @@ urlpatterns = [
     path("admin/", admin_site.urls),
     path("", include("tenants.urls")),
     path("surrogates/", include("surrogates.urls")),
+    path("matches/", include("matching.urls")),
+    path("audit/", include("auditlog.urls")),
     path("forms/", include("forms_public.urls")),
     path("apply/", include("forms_public.public_urls")),
     path("book/", include("booking.urls")),

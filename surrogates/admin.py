@@ -8,8 +8,9 @@ in admin forms or lists.
 """
 from django.contrib import admin
 
-from surrogates.models import Note, Stage, StatusChangeRequest, Surrogate, Task
+from surrogates.models import Note, Queue, QueueMember, Stage, StatusChangeRequest, Surrogate, Task
 from tenants.admin_scoping import OrgScopedAdmin
+from tenants.audit import audit_record
 from tenants.admin_site import admin_site
 
 
@@ -101,3 +102,38 @@ class TaskAdmin(ReadOnlyOrgScopedAdmin):
     search_fields = ["title", "surrogate__full_name"]
     fields = ["surrogate", "title", "due_date", "completed_at", "created_by", "created_at"]
     readonly_fields = fields
+
+
+class QueueMemberInline(admin.TabularInline):
+    model = QueueMember
+    extra = 1
+    fields = ["user"]
+    verbose_name = "member (nobody: anyone with the claim permission may claim)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from tenants.models import Membership, User
+
+        if db_field.name == "user" and request.organization is not None:
+            kwargs["queryset"] = User.objects.filter(pk__in=Membership.objects.filter(is_active=True).values("user_id"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Queue, site=admin_site)
+class QueueAdmin(OrgScopedAdmin):
+    """Queues and their members. System queues can be renamed but never deleted."""
+
+    list_display = ["name", "system_key"]
+    fields = ["name"]
+    inlines = [QueueMemberInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.system_key)
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            obj.organization_id = form.instance.organization_id
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        if formset.has_changed():
+            audit_record(actor=request.user, action="admin.changed", target=form.instance, data={"fields": ["members"]})

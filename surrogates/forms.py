@@ -48,13 +48,13 @@ class SurrogateFilterForm(forms.Form):
     )
     per_page = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, *args, membership, stages, owners, **kwargs):
+    def __init__(self, *args, membership, stages, owners, queues=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._stages = {stage.key: stage for stage in stages}
         self.fields["stage"].choices = [("", "Any stage")] + [(stage.key, stage.label) for stage in stages]
-        self.fields["owner"].choices = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")] + [
+        self.fields["owner"].choices = [("", "Anyone"), ("me", "Me"), ("none", "No person (in a queue)")] + [
             (str(user.pk), user.display_name) for user in owners
-        ]
+        ] + [(f"q{queue.public_id}", f"Queue: {queue.name}") for queue in queues]
 
     def filters(self) -> selectors.SurrogateFilters:
         """The valid filters; an invalid field is dropped (and shown as an error), never a 500."""
@@ -144,3 +144,59 @@ class TaskToggleForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 1}))
+
+
+class _TargetMixin:
+    """A select of people ("u<id>") and queues ("q<public id>")."""
+
+    def _target_choices(self, membership):
+        from surrogates.models import Queue
+
+        self._users = {f"u{user.pk}": user for user in selectors.organization_members(membership)}
+        self._queues = {f"q{queue.public_id}": queue for queue in Queue.objects.filter(organization_id=membership.organization_id)}
+        return [
+            ("", "Choose…"),
+            ("People", [(key, user.display_name) for key, user in self._users.items()]),
+            ("Queues", [(key, queue.name) for key, queue in self._queues.items()]),
+        ]
+
+    def target(self):
+        value = self.cleaned_data["target"]
+        return self._users.get(value), self._queues.get(value)
+
+
+class AssignForm(_TargetMixin, forms.Form):
+    target = forms.ChoiceField(label="Assign to")
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = self._target_choices(membership)
+
+
+class BulkAssignForm(AssignForm):
+    ids = forms.TypedMultipleChoiceField(coerce=str)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(value, value) for value in self.data.getlist("ids")] if hasattr(self.data, "getlist") else []
+
+    def clean_ids(self):
+        import uuid
+
+        ids = []
+        for value in self.cleaned_data["ids"]:
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError as exc:
+                raise forms.ValidationError("Invalid selection.") from exc
+        return ids
+
+
+class ReleaseForm(forms.Form):
+    queue = forms.ModelChoiceField(queryset=None, required=False, to_field_name="public_id", empty_label="Unassigned")
+
+    def __init__(self, *args, membership, **kwargs):
+        super().__init__(*args, **kwargs)
+        from surrogates.models import Queue
+
+        self.fields["queue"].queryset = Queue.objects.filter(organization_id=membership.organization_id)

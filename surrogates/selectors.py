@@ -51,7 +51,9 @@ def surrogates_visible_to(membership: Membership):
 
 def get_surrogate_for_member(membership: Membership, public_id) -> Surrogate:
     """The one way a view resolves a surrogate from its URL: visible to this member, or 404."""
-    surrogate = surrogates_visible_to(membership).select_related("stage", "owner").filter(public_id=public_id).first()
+    surrogate = (
+        surrogates_visible_to(membership).select_related("stage", "owner", "owner_queue").filter(public_id=public_id).first()
+    )
     if surrogate is None:
         raise Http404("No such surrogate.")
     return surrogate
@@ -90,7 +92,7 @@ def get_status_request_for_member(membership: Membership, public_id) -> StatusCh
 @dataclass(frozen=True)
 class SurrogateFilters:
     stage: Stage | None = None
-    owner: str = ""  # "", "me", "none" or a user id (as a string)
+    owner: str = ""  # "", "me", "none", a user id (as a string) or "q<queue public id>"
     source: str = ""
     priority: str = ""
     archived: str = ARCHIVED_ACTIVE
@@ -125,6 +127,8 @@ def surrogate_list(*, membership: Membership, filters: SurrogateFilters):
         queryset = queryset.filter(owner_id=membership.user_id)
     elif filters.owner == "none":
         queryset = queryset.filter(owner__isnull=True)
+    elif filters.owner.startswith("q"):
+        queryset = queryset.filter(owner_queue__public_id=filters.owner[1:])
     elif filters.owner:
         queryset = queryset.filter(owner_id=int(filters.owner))
     if filters.source:
@@ -133,7 +137,7 @@ def surrogate_list(*, membership: Membership, filters: SurrogateFilters):
         queryset = queryset.filter(priority=filters.priority)
     queryset = _search(queryset, filters.q)
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return queryset.select_related("stage", "owner").order_by(*order)
+    return queryset.select_related("stage", "owner", "owner_queue").order_by(*order)
 
 
 def organization_members(membership: Membership):
@@ -142,6 +146,12 @@ def organization_members(membership: Membership):
         "user_id"
     )
     return User.objects.filter(pk__in=member_ids, is_active=True).order_by("full_name", "email")
+
+
+def organization_queues(membership: Membership):
+    from surrogates.models import Queue
+
+    return Queue.objects.filter(organization_id=membership.organization_id).order_by("-system_key", "name")
 
 
 def pipeline_stages(membership: Membership):

@@ -13,17 +13,20 @@ from django.views.decorators.http import require_POST
 
 from surrogates import selectors, services
 from surrogates.forms import (
+    AssignForm,
     DecisionForm,
     NoteForm,
     StatusChangeForm,
     SurrogateFilterForm,
     SurrogateForm,
     TaskForm,
+    ReleaseForm,
     TaskToggleForm,
 )
 from surrogates.models import StatusChange, StatusChangeRequest
 from surrogates.selectors import get_status_request_for_member, get_surrogate_for_member, get_task_for_member
 from surrogates.services import SurrogateError
+from auditlog.chain import append_for_request
 from tenants import permissions as perms
 from tenants.access import member_required
 
@@ -39,6 +42,9 @@ def _can(membership) -> dict:
         "approve": perms.has_perm(membership, perms.APPROVE_STATUS_REQUESTS),
         "add_note": perms.has_perm(membership, perms.ADD_NOTE),
         "manage_tasks": perms.has_perm(membership, perms.MANAGE_TASKS),
+        "claim": perms.has_perm(membership, perms.CLAIM_SURROGATES),
+        "assign": perms.has_perm(membership, perms.ASSIGN_SURROGATES),
+        "import": perms.has_perm(membership, perms.IMPORT_SURROGATES),
     }
 
 
@@ -69,7 +75,8 @@ def surrogate_list(request):
     membership = request.membership
     stages = list(selectors.pipeline_stages(membership))
     owners = list(selectors.organization_members(membership))
-    form = SurrogateFilterForm(request.GET, membership=membership, stages=stages, owners=owners)
+    queues = list(selectors.organization_queues(membership))
+    form = SurrogateFilterForm(request.GET, membership=membership, stages=stages, owners=owners, queues=queues)
     filters = form.filters()
     paginator = Paginator(selectors.surrogate_list(membership=membership, filters=filters), form.page_size())
     page = paginator.get_page(request.GET.get("page"))
@@ -85,6 +92,7 @@ def surrogate_list(request):
             "surrogates": page.object_list,
             "querystring": params.urlencode(),
             "can": _can(membership),
+            "assign_form": AssignForm(membership=membership) if perms.has_perm(membership, perms.ASSIGN_SURROGATES) else None,
         },
     )
 
@@ -170,6 +178,8 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
             "tasks": selectors.surrogate_tasks(surrogate),
             "activity": selectors.surrogate_activity(surrogate),
             "can": _can(membership),
+            "assign_form": AssignForm(membership=membership) if perms.has_perm(membership, perms.ASSIGN_SURROGATES) else None,
+            "release_form": ReleaseForm(membership=membership),
         },
         status=status,
     )
@@ -178,6 +188,10 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
 @member_required
 def surrogate_detail(request, public_id):
     surrogate = get_surrogate_for_member(request.membership, public_id)
+    # Viewing a full record (PII) is a security event: the tamper-evident chain keeps it.
+    append_for_request(
+        request=request, organization_id=surrogate.organization_id, action="surrogate.viewed", target=surrogate
+    )
     return _render_detail(request, surrogate)
 
 

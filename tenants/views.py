@@ -50,4 +50,11 @@ def switch_organization(request):
 
 
 def home(request):
-    return redirect(settings.LOGIN_REDIRECT_URL if request.user.is_authenticated else settings.LOGIN_URL)
+    """The dashboard for a member; anonymous visitors go to the login page."""
+    if not request.user.is_authenticated:
+        return redirect(settings.LOGIN_URL)
+    if getattr(request, "membership", None) is None:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    from dashboard.views import dashboard
+
+    return dashboard(request)
