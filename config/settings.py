@@ -225,6 +225,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 if env.str("CELERY_BROKER_KEY_PREFIX", default=""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env.str("CELERY_BROKER_KEY_PREFIX")
+if env.str("CELERY_UNACKED_RESTORE_INTERVAL", default=""):
+    # How often a worker sweeps for such tasks (kombu's default is every 100 s); tests use 1.
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_interval"] = env.int("CELERY_UNACKED_RESTORE_INTERVAL")
+    CELERY_BROKER_TRANSPORT_OPTIONS["unacked_restore_throttle"] = 1
 CELERY_BEAT_SCHEDULE = {
     # Booking: lapse pending requests after 60 minutes and send due reminders once (read from the DB).
     "booking-sweep": {"task": "booking.sweep", "schedule": 60.0},
