@@ -57,7 +57,18 @@ PROFILE_FIELDS = ("full_name", "email", "phone", "state", "budget", "internal_no
 PII_FIELDS = {"full_name", "email", "phone", "internal_notes"}
 
 
+def _budget(value):
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except ArithmeticError as exc:
+        raise MatchingError("Enter the budget as a number.") from exc
+
+
 def _check_profile(values: dict) -> None:
+    if "budget" in values:
+        values["budget"] = _budget(values["budget"])
     if "full_name" in values and not (values["full_name"] or "").strip():
         raise MatchingError("A full name is required.")
     phone = values.get("phone")
@@ -105,7 +116,7 @@ def intended_parent_create(
             phone=(phone or "").strip(),
             phone_hash=phone_hash(phone),
             state=(state or "").strip(),
-            budget=budget,
+            budget=values["budget"],
             internal_notes=(internal_notes or "").strip(),
             created_by=membership.user,
         )

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from forms_public import demo as forms_demo
 from booking.demo import booking_manifest, seed_booking
+from matching.demo import matching_manifest, seed_matching
 from surrogates.models import Priority, Source, Stage, StatusChangeRequest, Surrogate
 from surrogates import services as surrogate_services
 from tenants.models import Membership, Organization, Role
@@ -51,6 +52,7 @@ def seed_organization(spec: dict) -> Organization:
         if not Surrogate.objects.exists():
             _seed_surrogates(organization, members)
         seed_booking(organization=organization, membership=members[Role.CASE_MANAGER])
+        seed_matching(organization=organization, members=members)  # queues, intended parents, matches, events
         form = forms_demo.seed_form(organization=organization, admin=members[Role.ADMIN])
         forms_demo.seed_link(organization=organization, admin=members[Role.ADMIN], form=form)
     return organization
@@ -118,6 +120,7 @@ def build_manifest(*, base_url: str) -> dict:
             pending = [str(pk) for pk in StatusChangeRequest.objects.filter(state="pending").values_list("public_id", flat=True)]
             booking = booking_manifest(organization=organization, base_url=base_url)
             apply = forms_demo.apply_urls(organization=organization, base_url=base_url)
+            matching = matching_manifest(base_url=base_url)
         orgs.append(
             {
                 "slug": organization.slug,
@@ -129,6 +132,8 @@ def build_manifest(*, base_url: str) -> dict:
                 "booking_urls": booking["booking_urls"],
                 "appointment_type_ids": booking["appointment_type_ids"],
                 "apply_urls": apply,
+                "dashboard_url": base_url + reverse("home"),
+                **matching,  # intended_parents, matches, queues
             }
         )
     return {"orgs": orgs}
