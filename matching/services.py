@@ -264,6 +264,15 @@ def _matched_stage(organization_id) -> Stage:
     return stage
 
 
+def _lock_surrogate(surrogate_id) -> Surrogate:
+    # Lock without joins (PostgreSQL re-checks a waited-for row against joined rows' old versions,
+    # so a join on the stage that the winner just changed would make the row disappear), then read
+    # the stage after the lock.
+    surrogate = Surrogate.objects.select_for_update().get(pk=surrogate_id)
+    surrogate.stage = Stage.objects.get(pk=surrogate.stage_id)
+    return surrogate
+
+
 def match_accept(*, membership: Membership, match: Match, note: str = "") -> Match:
     """Accept: surrogate and intended parent become matched, the surrogate's other proposals close."""
     _require(membership, perms.MANAGE_MATCHES)
@@ -271,9 +280,7 @@ def match_accept(*, membership: Membership, match: Match, note: str = "") -> Mat
     matched = _matched_stage(match.organization_id)
     try:
         with transaction.atomic():
-            surrogate = (
-                Surrogate.objects.select_for_update(of=("self",)).select_related("stage").get(pk=match.surrogate_id)
-            )
+            surrogate = _lock_surrogate(match.surrogate_id)
             parent = IntendedParent.objects.select_for_update().get(pk=match.intended_parent_id)
             match = Match.objects.select_for_update().get(pk=match.pk)
             if match.status == MatchStatus.ACCEPTED:
@@ -410,9 +417,7 @@ def approval_approve(*, membership: Membership, approval: MatchApproval, note: s
     with transaction.atomic():
         if approval.kind == MatchApproval.Kind.CANCEL_MATCH:
             match = Match.objects.get(pk=approval.match_id)
-            surrogate = (
-                Surrogate.objects.select_for_update(of=("self",)).select_related("stage").get(pk=match.surrogate_id)
-            )
+            surrogate = _lock_surrogate(match.surrogate_id)
             parent = IntendedParent.objects.select_for_update().get(pk=approval.intended_parent_id)
             match = Match.objects.select_for_update().get(pk=match.pk)
             approval = _lock_pending(approval)

@@ -87,7 +87,9 @@ def set_owner(*, surrogate: Surrogate, user: User | None, queue: Queue | None, a
 
 
 def _locked(surrogate: Surrogate) -> Surrogate:
-    return Surrogate.objects.select_for_update(of=("self",)).select_related("owner", "owner_queue").get(pk=surrogate.pk)
+    # No joins in the locking query: PostgreSQL re-checks a waited-for row against the joined rows'
+    # old versions, so a concurrent owner change would make the row vanish (DoesNotExist).
+    return Surrogate.objects.select_for_update().get(pk=surrogate.pk)
 
 
 def surrogate_claim(*, membership: Membership, surrogate: Surrogate) -> Surrogate:
