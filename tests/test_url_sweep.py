@@ -22,6 +22,7 @@ from tests.booking.helpers import populate_for_sweep as populate_booking
 from tests.conftest import login
 from tests.forms_public import sweep as forms_sweep
 from tests.messaging import sweep as messaging_sweep
+from tests.matching import sweep as matching_sweep
 
 pytestmark = pytest.mark.postgres
 
@@ -122,6 +123,7 @@ def _populate(world, org):
         forms_sweep.populate(org, admin, surrogate)
     populate_booking(world, org)  # booking link, types, hours, an override, pending + confirmed appointments
     messaging_sweep.populate(world, org)  # email template, campaign, a queued message, a suppression
+    matching_sweep.populate(world, org)  # queue, intended parents, matches, approvals, an event, an import
     with org_scope(org):
         return [
             obj
@@ -171,7 +173,8 @@ def _combinations(route, a_objects, b_objects):
 def test_other_orgs_objects_give_404_on_every_object_url(sweep, world):
     client, a_objects, b_objects = sweep
     assert {type(o).__name__ for o in b_objects} >= {
-        "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload"
+        "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload",
+        "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob",
     }
     routes, _ = object_routes()
     assert routes
