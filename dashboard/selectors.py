@@ -99,6 +99,5 @@ def new_leads(membership: Membership, now: datetime.datetime) -> dict:
     monday = today - datetime.timedelta(days=today.weekday())
     since = datetime.datetime.combine(monday, datetime.time(0), tzinfo=tz)
     queryset = surrogates_visible_to(membership).filter(created_at__gte=since, archived_at__isnull=True)
-    leads = list(queryset.select_related("stage", "owner", "owner_queue").order_by("-created_at", "-id")[: LIST_LIMIT + 1])
-    count = len(leads) if len(leads) <= LIST_LIMIT else queryset.count()
-    return {"since": monday, "items": leads[:LIST_LIMIT], "count": count}
+    leads = list(queryset.select_related("stage", "owner", "owner_queue").order_by("-created_at", "-id")[:LIST_LIMIT])
+    return {"since": monday, "items": leads, "count": queryset.count()}
