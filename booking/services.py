@@ -341,7 +341,8 @@ def _after_commit(appointment: Appointment, kind: str, *, token: str | None = No
             )
             emails.send_appointment_email(fresh, kind, token=token, base_url=base_url)
 
-    transaction.on_commit(send)
+    # robust: a mail server failure is logged and does not turn a made booking into a 500.
+    transaction.on_commit(send, robust=True)
 
 
 def _rotate_token(appointment: Appointment) -> str:
