@@ -41,7 +41,13 @@ def _resolve_log(kind):
         parsed = tokens.read(kind, token)
         if parsed is None:
             return None
-        return EmailLog.objects.select_related("organization").filter(public_id=parsed[0]).first()
+        # Only what the endpoint needs: loading the encrypted columns would decrypt them per request.
+        return (
+            EmailLog.objects.select_related("organization")
+            .only("id", "public_id", "organization", "to_hash")
+            .filter(public_id=parsed[0])
+            .first()
+        )
 
     return resolve
 
@@ -52,6 +58,7 @@ def _resolve_link(request, token):
         return None
     return (
         TrackedLink.objects.select_related("organization", "email_log")
+        .only("id", "url", "organization", "email_log__id", "email_log__organization_id", "email_log__public_id")
         .filter(email_log__public_id=parsed[0], position=parsed[1])
         .first()
     )
