@@ -27,6 +27,11 @@ SENTENCES = {
     "task.completed": lambda d: "completed a task",
     "task.reopened": lambda d: "reopened a task",
     "admin.changed": lambda d: f"changed {_fields(d)} in admin",
+    "surrogate.owner_changed": lambda d: {
+        "claim": "claimed the record from its queue",
+        "release": "released the record to a queue",
+        "approved": "handed the record to the Surrogate Pool (approved)",
+    }.get(d.get("via"), "changed the owner"),
 }
 
 
