@@ -342,6 +342,7 @@ def match_reject(*, membership: Membership, match: Match, note: str = "") -> Mat
 
 def match_cancel(*, membership: Membership, match: Match, reason: str = "") -> Match | MatchApproval:
     """An open proposal is cancelled now; an accepted match waits for an admin's approval."""
+    match.status = Match.objects.filter(pk=match.pk).values_list("status", flat=True).first() or match.status
     if match.status != MatchStatus.ACCEPTED:
         return _close(membership=membership, match=match, status=MatchStatus.CANCELLED, note=reason)
     _require(membership, perms.MANAGE_MATCHES)
