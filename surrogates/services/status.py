@@ -99,7 +99,7 @@ def surrogate_change_status(
     _require(membership, STAGE_PERMISSION[to_stage.stage_type])
     _same_org(membership, surrogate, to_stage)
     with transaction.atomic():
-        surrogate = Surrogate.objects.select_for_update().select_related("stage").get(pk=surrogate.pk)
+        surrogate = Surrogate.objects.select_for_update().get(pk=surrogate.pk)  # no join: see queues._locked
         current = surrogate.stage
         if surrogate.archived_at is not None:
             raise SurrogateError("Restore this surrogate before changing its stage.")
@@ -172,7 +172,7 @@ def status_request_approve(*, membership: Membership, request: StatusChangeReque
     _same_org(membership, request)
     with transaction.atomic():
         request = _lock_pending(request)
-        surrogate = Surrogate.objects.select_for_update().select_related("stage").get(pk=request.surrogate_id)
+        surrogate = Surrogate.objects.select_for_update().get(pk=request.surrogate_id)
         if surrogate.stage_id != request.from_stage_id:
             raise SurrogateError(
                 "The surrogate has moved since this request was made; reject it and ask for a new one."
