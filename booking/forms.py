@@ -152,7 +152,11 @@ class StaffRescheduleForm(forms.Form):
 
 class LinkSurrogateForm(forms.Form):
     surrogate = forms.ModelChoiceField(queryset=None, required=False, empty_label="(none)", to_field_name="public_id")
+    intended_parent = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="(none)", to_field_name="public_id", label="Intended parent"
+    )
 
-    def __init__(self, *args, queryset=None, **kwargs):
+    def __init__(self, *args, queryset=None, parents=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["surrogate"].queryset = queryset
+        self.fields["intended_parent"].queryset = parents

@@ -167,6 +167,9 @@ class Appointment(PublicIdMixin, TenantModel):
     surrogate = models.ForeignKey(
         "surrogates.Surrogate", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
     )
+    intended_parent = models.ForeignKey(
+        "matching.IntendedParent", null=True, blank=True, on_delete=models.SET_NULL, related_name="appointments"
+    )
     remind_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     sequence = models.PositiveIntegerField(default=0, help_text="iCalendar SEQUENCE: bumped on every change.")

@@ -468,18 +468,26 @@ def appointment_reschedule(
     return BookingResult(appointment=appointment, created=False, token=token)
 
 
-def appointment_link_surrogate(*, membership: Membership, appointment: Appointment, surrogate) -> Appointment:
+def appointment_link_surrogate(
+    *, membership: Membership, appointment: Appointment, surrogate, intended_parent=None
+) -> Appointment:
+    """Link the appointment to the surrogate and/or intended parent it is about (None unlinks)."""
     _can_manage(membership, appointment)
-    if surrogate is not None and surrogate.organization_id != membership.organization_id:
-        raise BookingError("That record belongs to another organization.")
+    for record in (surrogate, intended_parent):
+        if record is not None and record.organization_id != membership.organization_id:
+            raise BookingError("That record belongs to another organization.")
     with transaction.atomic():
         appointment.surrogate = surrogate
-        appointment.save(update_fields=["surrogate"])
+        appointment.intended_parent = intended_parent
+        appointment.save(update_fields=["surrogate", "intended_parent"])
         audit_record(
             actor=membership.user,
             action="booking.linked",
             target=appointment,
-            data={"surrogate": str(surrogate.public_id) if surrogate else None},
+            data={
+                "surrogate": str(surrogate.public_id) if surrogate else None,
+                "intended_parent": str(intended_parent.public_id) if intended_parent else None,
+            },
         )
     return appointment
 

@@ -21,7 +21,9 @@ from booking.forms import (
 )
 from booking.models import AppointmentStatus, AvailabilityRule, DateOverride
 from booking.services import BookingError
+from matching.models import IntendedParent
 from surrogates.selectors import surrogates_visible_to
+from tenants import permissions as perms
 from tenants.access import member_required
 
 INVALID = 400
@@ -73,10 +75,17 @@ def _reschedule_form(appointment, data=None):
 
 
 def _link_form(request, appointment, data=None):
+    parents = IntendedParent.objects.order_by("number")
+    if not perms.has_perm(request.membership, perms.MANAGE_MATCHES):
+        parents = parents.none()
     return LinkSurrogateForm(
         data,
         queryset=surrogates_visible_to(request.membership).filter(archived_at__isnull=True).order_by("number"),
-        initial={"surrogate": appointment.surrogate.public_id if appointment.surrogate else None},
+        parents=parents,
+        initial={
+            "surrogate": appointment.surrogate.public_id if appointment.surrogate else None,
+            "intended_parent": appointment.intended_parent.public_id if appointment.intended_parent else None,
+        },
     )
 
 
@@ -164,7 +173,10 @@ def appointment_link(request, public_id):
         return _render_detail(request, appointment, link_form=form, status=INVALID)
     try:
         services.appointment_link_surrogate(
-            membership=request.membership, appointment=appointment, surrogate=form.cleaned_data["surrogate"]
+            membership=request.membership,
+            appointment=appointment,
+            surrogate=form.cleaned_data["surrogate"],
+            intended_parent=form.cleaned_data["intended_parent"],
         )
     except BookingError as exc:
         messages.error(request, str(exc))

@@ -11,6 +11,7 @@ from tenants.models import Role
 from tenants.scope import org_scope
 from tests.booking.helpers import book, make_staff, next_weekday_slot
 from tests.conftest import login
+from tests.matching.helpers import parent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +80,21 @@ def test_link_to_a_surrogate(client, world, setup):
     response = client.post(f"/booking/appointments/{appointment.public_id}/link/", {"surrogate": str(surrogate.public_id)})
     assert response.status_code == 302
     assert _get(world.org_a, appointment.pk).surrogate_id == surrogate.pk
+
+
+def test_link_to_an_intended_parent_and_never_to_another_orgs(client, world, setup):
+    staff, appointment = setup
+    mine = parent(world, world.org_a, name="Our Parent")
+    theirs = parent(world, world.org_b, name="Their Parent")
+    login(client, staff.membership)
+    url = f"/booking/appointments/{appointment.public_id}/link/"
+    page = client.get(f"/booking/appointments/{appointment.public_id}/").content.decode()
+    assert "Our Parent" in page and "Their Parent" not in page
+    assert client.post(url, {"intended_parent": str(mine.public_id)}).status_code == 302
+    assert _get(world.org_a, appointment.pk).intended_parent_id == mine.pk
+    refused = client.post(url, {"intended_parent": str(theirs.public_id)})
+    assert refused.status_code == 400
+    assert _get(world.org_a, appointment.pk).intended_parent_id == mine.pk
 
 
 def test_other_staff_member_cannot_see_it_but_an_admin_can(client, world, setup):
