@@ -38,6 +38,8 @@ class SurrogateField(models.TextChoices):
     EMAIL = "email", "Surrogate: email"
     PHONE = "phone", "Surrogate: phone"
     DATE_OF_BIRTH = "date_of_birth", "Surrogate: date of birth"
+    STATE = "state", "Surrogate: state (two-letter code)"
+    IS_ELIGIBLE = "is_eligible", "Surrogate: eligible (a yes/no checkbox)"
 
 
 def default_allowed_types():

@@ -22,6 +22,8 @@ MAPPABLE = {
     SurrogateField.EMAIL: {FieldType.EMAIL},
     SurrogateField.PHONE: {FieldType.PHONE},
     SurrogateField.DATE_OF_BIRTH: {FieldType.DATE},
+    SurrogateField.STATE: {FieldType.TEXT, FieldType.SELECT, FieldType.RADIO},
+    SurrogateField.IS_ELIGIBLE: {FieldType.CHECKBOX},
 }
 PHONE_RE = re.compile(r"^\+?[\d\s().\-]{7,25}$")
 BODY_OVERHEAD_BYTES = 1024 * 1024  # the non-file part of a submission
@@ -277,5 +279,7 @@ def mapped_changes(schema: dict, answers: dict) -> dict:
             continue
         if target == SurrogateField.DATE_OF_BIRTH:
             value = datetime.date.fromisoformat(value)
+        elif target == SurrogateField.IS_ELIGIBLE:
+            value = bool(value)
         changes[target] = value.strip() if isinstance(value, str) else value
     return changes

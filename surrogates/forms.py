@@ -83,6 +83,12 @@ class SurrogateForm(forms.Form):
     date_of_birth = forms.DateField(required=False, widget=DateInput)
     source = forms.ChoiceField(choices=Source.choices, initial=Source.MANUAL)
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    state = forms.CharField(required=False, max_length=2, label="State (two-letter code)")
+    is_eligible = forms.NullBooleanField(
+        required=False,
+        label="Eligible",
+        widget=forms.Select(choices=[("unknown", "Not decided"), ("true", "Eligible"), ("false", "Not eligible")]),
+    )
     owner = OwnerChoiceField(queryset=None, required=False, empty_label="Unassigned")
 
     def __init__(self, *args, membership, **kwargs):
@@ -98,6 +104,8 @@ class SurrogateForm(forms.Form):
             "date_of_birth": surrogate.date_of_birth,
             "source": surrogate.source,
             "priority": surrogate.priority,
+            "state": surrogate.state,
+            "is_eligible": surrogate.is_eligible,
             "owner": surrogate.owner_id,
         }
 

@@ -97,6 +97,9 @@ class Surrogate(PublicIdMixin, TenantModel):
     stage_changed_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    state = models.CharField(max_length=2, blank=True, default="", help_text="US state of residence (code).")
+    # None until screening decides; set from an application form's eligibility answer or by staff.
+    is_eligible = models.BooleanField(null=True, blank=True)
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Owned by a person or by a queue, never both (claim / release / assign in services.queues).
     owner_queue = models.ForeignKey(Queue, null=True, blank=True, on_delete=models.PROTECT, related_name="surrogates")

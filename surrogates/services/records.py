@@ -45,7 +45,9 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 TASK_DUE_HORIZON = datetime.timedelta(days=366 * 10)
 
 
-def _check_contact(*, phone: str | None = None, date_of_birth=None) -> None:
+def _check_contact(*, phone: str | None = None, date_of_birth=None, state: str | None = None) -> None:
+    if state and state not in US_STATES:
+        raise SurrogateError("Enter a US state as its two-letter code (e.g. OH).")
     if phone:
         digits = re.sub(r"\D", "", phone)
         if not PHONE_SHAPE.match(phone) or not 7 <= len(digits) <= 15:
@@ -79,7 +81,13 @@ def _issue_number(organization_id) -> int:
     return Organization.objects.values_list("next_surrogate_number", flat=True).get(pk=organization_id) - 1
 
 
-PROFILE_FIELDS = ("full_name", "email", "phone", "date_of_birth", "source", "priority", "owner")
+PROFILE_FIELDS = (
+    "full_name", "email", "phone", "date_of_birth", "source", "priority", "owner", "state", "is_eligible",
+)
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()
+)
 PII_FIELDS = {"full_name", "email", "phone", "date_of_birth"}
 
 
@@ -107,6 +115,8 @@ def surrogate_create(
     priority: str = "normal",
     owner=None,
     stage: Stage | None = None,
+    state: str = "",
+    is_eligible: bool | None = None,
 ) -> Surrogate:
     _require(membership, perms.CREATE_SURROGATE)
     _same_org(membership, stage)
@@ -117,7 +127,8 @@ def surrogate_create(
         stage = Stage.objects.filter(is_active=True, stage_type=StageType.INTAKE).order_by("order").first()
     if stage is None or not stage.is_active:
         raise SurrogateError("The pipeline has no active intake stage.")
-    _check_contact(phone=phone, date_of_birth=date_of_birth)
+    state = (state or "").strip().upper()
+    _check_contact(phone=phone, date_of_birth=date_of_birth, state=state)
     if owner is None and not perms.has_perm(membership, perms.VIEW_ALL_SURROGATES):
         owner = membership.user  # otherwise the creator could not see the record they made
     _check_owner(owner)
@@ -136,6 +147,8 @@ def surrogate_create(
             date_of_birth=date_of_birth,
             source=source,
             priority=priority,
+            state=state,
+            is_eligible=is_eligible,
             owner=owner,
             owner_queue=None if owner else system_queue(organization_id, Queue.UNASSIGNED),
             stage=stage,
@@ -172,12 +185,14 @@ def surrogate_update(*, membership: Membership, surrogate: Surrogate, **changes)
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise SurrogateError(f"Cannot edit {', '.join(sorted(unknown))} here.")
+    if "state" in changes:
+        changes["state"] = (changes["state"] or "").strip().upper()
     changed = {field: value for field, value in changes.items() if getattr(surrogate, field) != value}
     if "full_name" in changed and not (changed["full_name"] or "").strip():
         raise SurrogateError("A full name is required.")
     if "owner" in changed:
         _check_owner(changed["owner"])
-    _check_contact(phone=changed.get("phone"), date_of_birth=changed.get("date_of_birth"))
+    _check_contact(phone=changed.get("phone"), date_of_birth=changed.get("date_of_birth"), state=changed.get("state"))
     if not changed:
         return surrogate
     with transaction.atomic():
