@@ -5,6 +5,7 @@ from django import forms
 
 from messaging.rendering import VARIABLES
 from surrogates.models import Priority, Source
+from surrogates.services.records import US_STATES
 
 VARIABLE_HELP = "Variables: " + ", ".join("{{ %s }}" % name for name in VARIABLES) + ". Unknown ones render empty."
 
@@ -55,6 +56,7 @@ class CampaignForm(forms.Form):
     stages = forms.MultipleChoiceField(required=False, help_text="None selected: every stage.")
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
     priority = forms.ChoiceField(required=False, choices=[("", "Any priority"), *Priority.choices])
+    state = forms.ChoiceField(required=False, choices=[("", "Any state"), *((code, code) for code in sorted(US_STATES))])
     created_from = forms.DateField(required=False, widget=DateInput)
     created_to = forms.DateField(required=False, widget=DateInput)
     scheduled_for = forms.DateTimeField(
@@ -73,6 +75,7 @@ class CampaignForm(forms.Form):
             "stages": list(data.get("stages") or []),
             "source": data.get("source") or "",
             "priority": data.get("priority") or "",
+            "state": data.get("state") or "",
             "created_from": data["created_from"].isoformat() if data.get("created_from") else "",
             "created_to": data["created_to"].isoformat() if data.get("created_to") else "",
         }

@@ -7,10 +7,11 @@ from django.http import Http404
 
 from messaging.models import Campaign, CampaignSkip, EmailLog, EmailTemplate, Suppression
 from surrogates.models import Priority, Source, Surrogate
+from surrogates.services.records import US_STATES
 from tenants import permissions as perms
 from tenants.models import Membership
 
-FILTER_KEYS = ("stages", "source", "priority", "created_from", "created_to")
+FILTER_KEYS = ("stages", "source", "priority", "state", "created_from", "created_to")
 
 
 def templates_for(membership: Membership):
@@ -72,6 +73,8 @@ def campaign_recipients(*, organization_id, filters: dict):
         queryset = queryset.filter(source=filters["source"])
     if filters.get("priority") in Priority.values:
         queryset = queryset.filter(priority=filters["priority"])
+    if filters.get("state") in US_STATES:
+        queryset = queryset.filter(state=filters["state"])
     for key, lookup in (("created_from", "created_at__date__gte"), ("created_to", "created_at__date__lte")):
         if filters.get(key):
             try:

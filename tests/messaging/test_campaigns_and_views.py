@@ -137,6 +137,17 @@ def test_created_range_and_source_filters(world, django_capture_on_commit_callba
     assert [m.to for m in mailoutbox] == [[old.email]]
 
 
+def test_state_filter(world, django_capture_on_commit_callbacks, mailoutbox):
+    ohio = make_surrogate(world, world.org_a, name="Ohio Person")
+    make_surrogate(world, world.org_a, name="Texas Person")
+    with org_scope(world.org_a):
+        type(ohio).objects.filter(pk=ohio.pk).update(state="OH")
+        type(ohio).objects.filter(full_name="Texas Person").update(state="TX")
+    campaign = _campaign(world, world.org_a, _template(world, world.org_a), {"state": "OH"})
+    _launch(world, world.org_a, campaign, django_capture_on_commit_callbacks)
+    assert [m.to for m in mailoutbox] == [[ohio.email]]
+
+
 def test_unsubscribe_suppresses_the_next_send(client, world, django_capture_on_commit_callbacks, mailoutbox):
     surrogate = make_surrogate(world, world.org_a, name="Una Subscribe")
     other = make_surrogate(world, world.org_a, name="Stay Subscribed")
