@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from surrogates.models import Surrogate
 from tenants.fields import EncryptedTextField
-from tenants.models import PublicIdMixin, TenantModel, User, validate_timezone
+from tenants.models import DecisionRequest, PublicIdMixin, TenantModel, User, validate_timezone
 
 
 class IntendedParentStatus(models.TextChoices):
@@ -93,34 +93,20 @@ class Match(PublicIdMixin, TenantModel):
         return self.status in OPEN_MATCH_STATUSES
 
 
-class MatchApproval(PublicIdMixin, TenantModel):
+class MatchApproval(DecisionRequest):
     """An admin's decision this app waits for: an intended parent moving back, or un-accepting a match."""
 
     class Kind(models.TextChoices):
         PARENT_STATUS = "parent_status", "Intended parent moves back"
         CANCEL_MATCH = "cancel_match", "Cancel an accepted match"
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
-
     kind = models.CharField(max_length=16, choices=Kind.choices)
     intended_parent = models.ForeignKey(IntendedParent, on_delete=models.CASCADE, related_name="approvals")
     match = models.ForeignKey(Match, null=True, blank=True, on_delete=models.CASCADE, related_name="approvals")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
-    reason = models.TextField()
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-requested_at", "-id"]
+    class Meta(DecisionRequest.Meta):
         constraints = TenantModel.tenant_constraints(
             models.UniqueConstraint(
                 fields=["intended_parent", "to_status"],

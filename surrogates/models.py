@@ -3,7 +3,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tenants.fields import EncryptedDateField, EncryptedTextField
-from tenants.models import PublicIdMixin, TenantModel, User
+from tenants.models import DecisionRequest, PublicIdMixin, TenantModel, User
 
 
 class StageType(models.TextChoices):
@@ -163,29 +163,15 @@ class StatusChange(TenantModel):
         constraints = TenantModel.tenant_constraints()
 
 
-class StatusChangeRequest(PublicIdMixin, TenantModel):
+class StatusChangeRequest(DecisionRequest):
     """A regression waits here for an admin's decision."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
 
     surrogate = models.ForeignKey(Surrogate, on_delete=models.CASCADE, related_name="status_requests")
     from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     effective_at = models.DateTimeField()
-    reason = models.TextField()
-    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
-    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    requested_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-requested_at", "-id"]
+    class Meta(DecisionRequest.Meta):
         constraints = TenantModel.tenant_constraints(
             models.UniqueConstraint(
                 fields=["surrogate", "to_stage"],

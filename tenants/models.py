@@ -123,6 +123,32 @@ class PublicIdMixin(models.Model):
         abstract = True
 
 
+class DecisionRequest(PublicIdMixin, TenantModel):
+    """Something that waits for an admin's decision (a stage regression, un-accepting a match...).
+
+    Subclasses add what is being asked for and their own constraints (keeping the tenant ones
+    through TenantModel.tenant_constraints).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        CANCELLED = "cancelled", "Cancelled"
+
+    reason = models.TextField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    requested_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-requested_at", "-id"]
+
+
 class Role(models.TextChoices):
     INTAKE_SPECIALIST = "intake_specialist", "Intake specialist"
     CASE_MANAGER = "case_manager", "Case manager"
