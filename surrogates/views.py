@@ -133,30 +133,27 @@ def surrogate_edit(request, public_id):
     return render(request, "surrogates/form.html", {"form": form, "surrogate": surrogate}, status=status)
 
 
-@member_required
-@require_POST
-def surrogate_archive(request, public_id):
+def _archive_action(request, public_id, service, done: str):
     surrogate = get_surrogate_for_member(request.membership, public_id)
     try:
-        services.surrogate_archive(membership=request.membership, surrogate=surrogate)
+        service(membership=request.membership, surrogate=surrogate)
     except SurrogateError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Archived {surrogate.surrogate_number}.")
+        messages.success(request, f"{done} {surrogate.surrogate_number}.")
     return redirect(_detail_url(surrogate))
+
+
+@member_required
+@require_POST
+def surrogate_archive(request, public_id):
+    return _archive_action(request, public_id, services.surrogate_archive, "Archived")
 
 
 @member_required
 @require_POST
 def surrogate_restore(request, public_id):
-    surrogate = get_surrogate_for_member(request.membership, public_id)
-    try:
-        services.surrogate_restore(membership=request.membership, surrogate=surrogate)
-    except SurrogateError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Restored {surrogate.surrogate_number}.")
-    return redirect(_detail_url(surrogate))
+    return _archive_action(request, public_id, services.surrogate_restore, "Restored")
 
 
 # --- Detail and the forms on it ---------------------------------------------------------------
