@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "tenants",
+    "accounts",
     "surrogates",
     "forms_public",
     "booking",
