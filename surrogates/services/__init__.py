@@ -46,6 +46,7 @@ from surrogates.services.records import (  # noqa: F401
     stages_settable_by,
     surrogate_archive,
     surrogate_create,
+    surrogate_create_from_lead,
     surrogate_restore,
     surrogate_update,
 )

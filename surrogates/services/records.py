@@ -179,6 +179,63 @@ def surrogate_create(
     return surrogate
 
 
+def surrogate_create_from_lead(
+    *, organization_id: int, full_name: str, email: str = "", phone: str = "", state: str = "", source: str
+) -> Surrogate:
+    """A record made by an integration (no staff actor): first intake stage, owned by the
+    Unassigned queue. Invalid phone or state values are dropped rather than refusing the lead."""
+    state = (state or "").strip().upper()
+    if state not in US_STATES:
+        state = ""
+    try:
+        _check_contact(phone=phone)
+    except SurrogateError:
+        phone = ""
+    stage = Stage.objects.filter(is_active=True, stage_type=StageType.INTAKE).order_by("order").first()
+    if stage is None:
+        raise SurrogateError("The pipeline has no active intake stage.")
+    hashed_email = email_hash(email)
+    with transaction.atomic():
+        _check_unique_email(organization_id=organization_id, hashed=hashed_email)
+        now = timezone.now()
+        surrogate = Surrogate(
+            organization_id=organization_id,
+            number=_issue_number(organization_id),
+            full_name=(full_name or "").strip()[:200] or "Unnamed lead",
+            email=(email or "").strip(),
+            email_hash=hashed_email,
+            phone=(phone or "").strip(),
+            phone_hash=phone_hash(phone),
+            source=source,
+            state=state,
+            owner_queue=system_queue(organization_id, Queue.UNASSIGNED),
+            stage=stage,
+            stage_changed_at=now,
+            created_at=now,
+        )
+        try:
+            with transaction.atomic():
+                surrogate.save()
+        except IntegrityError as exc:
+            raise SurrogateError("An active surrogate with this email already exists.") from exc
+        StatusChange.objects.create(
+            organization_id=organization_id,
+            surrogate=surrogate,
+            to_stage=stage,
+            kind=StatusChange.Kind.CREATED,
+            effective_at=now,
+            recorded_at=now,
+            requested_by=None,
+        )
+        audit_record(
+            actor=None,
+            action="surrogate.created",
+            target=surrogate,
+            data={"number": surrogate.surrogate_number, "stage": stage.key, "source": source, "priority": "normal"},
+        )
+    return surrogate
+
+
 def surrogate_update(*, membership: Membership, surrogate: Surrogate, **changes) -> Surrogate:
     _require(membership, perms.EDIT_SURROGATE)
     _same_org(membership, surrogate)

@@ -1,5 +1,6 @@
 """Stage changes: forward moves, undo, regressions waiting for approval."""
 import datetime
+import logging
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,9 +8,12 @@ from django.utils import timezone
 from surrogates.models import Queue, Stage, StatusChange, StatusChangeRequest, Surrogate
 from surrogates.services.common import NOW_TOLERANCE, STAGE_PERMISSION, UNDO_WINDOW, SurrogateError, _require, _same_org
 from surrogates.services.queues import set_owner, system_queue
+from surrogates.signals import stage_changed
 from tenants import permissions as perms
 from tenants.audit import audit_record
 from tenants.models import Membership, Organization
+
+logger = logging.getLogger(__name__)
 
 
 # --- Status changes -------------------------------------------------------------------------
@@ -63,6 +67,7 @@ def _apply_stage(*, surrogate, to_stage, effective_at, kind, reason, requested_b
         requested_by=requested_by,
         approved_by=approved_by,
     )
+    _announce_stage_change(surrogate=surrogate, from_stage=from_stage, to_stage=to_stage)
     audit_record(
         actor=approved_by or requested_by,
         action="surrogate.stage_changed",
@@ -76,6 +81,22 @@ def _apply_stage(*, surrogate, to_stage, effective_at, kind, reason, requested_b
         },
     )
     return change
+
+
+def _announce_stage_change(*, surrogate, from_stage, to_stage) -> None:
+    ids = dict(
+        organization_id=surrogate.organization_id,
+        surrogate_id=surrogate.pk,
+        from_stage_id=from_stage.pk,
+        to_stage_id=to_stage.pk,
+    )
+
+    def send():
+        for receiver, result in stage_changed.send_robust(sender=Surrogate, **ids):
+            if isinstance(result, Exception):
+                logger.error("stage_changed listener %s failed: %s", getattr(receiver, "__name__", receiver), type(result).__name__)
+
+    transaction.on_commit(send)
 
 
 def _is_undo(*, surrogate, to_stage, user, now) -> bool:
