@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "booking",
     "tracking",
     "integrations",
+    "integrations.meta",
     "messaging",
     "auditlog",
     "matching",
@@ -213,6 +214,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger files spool to a temporary file
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 META_TEST_MODE = env.bool("META_TEST_MODE", default=False)
+# Meta lead ads (integrations.meta). The app secret signs webhooks and appsecret_proof; with none
+# set every webhook is refused (403). dev has a fixed secret so the README's curl walkthrough works.
+META_APP_SECRET = env.str("META_APP_SECRET", default="" if IS_DEPLOYED else "dev-only-meta-app-secret")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="" if IS_DEPLOYED else "dev-only-meta-verify-token")
+# dev points this at the fake Graph server (python -m integrations.meta.fake_graph).
+META_GRAPH_BASE_URL = env.str("META_GRAPH_BASE_URL", default="https://graph.facebook.com").rstrip("/")
+META_GRAPH_VERSION = env.str("META_GRAPH_VERSION", default="v21.0")
+META_HTTP_TIMEOUT = env.float("META_HTTP_TIMEOUT", default=10.0)
+META_WEBHOOK_RATE = env.str("META_WEBHOOK_RATE", default="100/m")  # per client IP
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
@@ -237,6 +247,8 @@ CELERY_BEAT_SCHEDULE = {
     "rescan-pending-uploads": {"task": "forms_public.rescan_pending_uploads", "schedule": 300.0},
     # Campaigns whose scheduled time has come are launched (each claimed once by a state guard).
     "messaging-due-campaigns": {"task": "messaging.launch_due_campaigns", "schedule": 60.0},
+    # Meta leads still unprocessed 15 minutes after arrival (a lost enqueue) are queued again.
+    "meta-requeue-stuck-leads": {"task": "meta.requeue_stuck_leads", "schedule": 300.0},
 }
 
 # --- Channels ---------------------------------------------------------------------------------

@@ -17,4 +17,5 @@ urlpatterns = [
     path("booking/", include("booking.staff_urls")),
     path("email/", include("messaging.urls")),
     path("tracking/", include("tracking.urls")),
+    path("webhooks/meta/", include("integrations.meta.urls")),
 ]

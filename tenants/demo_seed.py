@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from forms_public import demo as forms_demo
+from integrations.meta import demo as meta_demo
 from booking.demo import booking_manifest, seed_booking
 from matching.demo import matching_manifest, seed_matching
 from surrogates.models import Priority, Source, Stage, StatusChangeRequest, Surrogate
@@ -55,6 +56,7 @@ def seed_organization(spec: dict) -> Organization:
         seed_matching(organization=organization, members=members)  # queues, intended parents, matches, events
         form = forms_demo.seed_form(organization=organization, admin=members[Role.ADMIN])
         forms_demo.seed_link(organization=organization, admin=members[Role.ADMIN], form=form)
+        meta_demo.seed_meta(organization=organization)  # a mapped Facebook page with a demo token
     return organization
 
 
@@ -121,6 +123,7 @@ def build_manifest(*, base_url: str) -> dict:
             booking = booking_manifest(organization=organization, base_url=base_url)
             apply = forms_demo.apply_urls(organization=organization, base_url=base_url)
             matching = matching_manifest(base_url=base_url)
+            meta = meta_demo.meta_manifest()
         orgs.append(
             {
                 "slug": organization.slug,
@@ -134,6 +137,7 @@ def build_manifest(*, base_url: str) -> dict:
                 "apply_urls": apply,
                 "dashboard_url": base_url + reverse("home"),
                 **matching,  # intended_parents, matches, queues
+                **meta,  # meta_page_ids
             }
         )
     return {"orgs": orgs}
