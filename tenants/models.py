@@ -155,7 +155,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
 
 
-class Membership(TenantModel):
+class Membership(PublicIdMixin, TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=32, choices=Role.choices)
     is_active = models.BooleanField(default=True)
@@ -168,6 +168,55 @@ class Membership(TenantModel):
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"
+
+
+class Invitation(PublicIdMixin, TenantModel):
+    """An admin's invitation to join with a role. The link's token is kept only as a SHA-256 hash.
+
+    Expiry and revocation are read from the timestamps; `state` moves pending -> accepted | revoked
+    through conditional updates (tenants.invitations), and one pending invitation per address.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    email = models.EmailField()
+    role = models.CharField(max_length=32, choices=Role.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # Resends: at most INVITATION_SENDS_PER_DAY sends in a rolling window that starts at its first send.
+    send_window_started_at = models.DateTimeField(default=timezone.now)
+    sends_in_window = models.PositiveSmallIntegerField(default=1)
+    last_sent_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = TenantModel.tenant_constraints(
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=models.Q(state="pending"),
+                name="invitation_one_pending_per_email",
+            ),
+        )
+
+    def __str__(self):
+        return f"Invitation ({self.get_role_display()}, {self.get_state_display()})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state == self.State.PENDING and not self.is_expired
 
 
 class RolePermission(TenantModel):
