@@ -1,0 +1,1 @@
+"""The agency-scale benchmark (`bench/run`, or `.venv/bin/python -m bench`): see bench/README.md."""

@@ -1,0 +1,97 @@
+"""Per-run fixtures on the seeded database: staff sessions, a fresh form link, request paths."""
+import datetime
+import hashlib
+import hmac
+import json
+import secrets
+
+from django.conf import settings
+from django.test import Client
+
+NAME_QUERIES = ["marisol", "Garcia", "ella w", "Hamilton", "Nguyen", "sophia p"]
+
+
+def staff_cookie(user) -> str:
+    """A signed-in (and, once MFA exists, verified) session made server-side, as a Cookie header.
+
+    force_login runs the real login path (signals included, e.g. session tracking); the second
+    factor is marked passed the way django-otp records it, with a confirmed device of the user's.
+    """
+    from tenants.models import Membership
+    from tenants.scope import unscoped
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    with unscoped():
+        membership = Membership.objects.filter(user=user, is_active=True).first()
+    session["active_org_id"] = membership.organization_id
+    if "django_otp" in settings.INSTALLED_APPS:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def build(manifest: dict) -> dict:
+    """Everything the scenarios need, read from (or written to) the bench database."""
+    from forms_public import demo as forms_demo
+    from forms_public import services as forms_services
+    from messaging.models import EmailLog
+    from surrogates.models import Stage, Surrogate
+    from tenants.models import Membership, User
+    from tenants.scope import org_scope, unscoped
+    from tracking import tokens
+
+    big = manifest["orgs"][0]
+    with unscoped():
+        staff = User.objects.get(pk=big["staff_user_ids"][0])
+        admin = User.objects.get(pk=big["admin_user_id"])
+        admin_membership = Membership.objects.select_related("organization", "user").get(user=admin)
+    org = admin_membership.organization
+    with org_scope(org):
+        stage = Stage.objects.get(key="contacted")
+        detail_ids = list(Surrogate.objects.filter(archived_at__isnull=True).order_by("?")
+                          .values_list("public_id", flat=True)[:200])
+        log_ids = list(EmailLog.objects.order_by("-id").values_list("public_id", flat=True)[:500])
+        form = forms_demo.seed_form(organization=org, admin=admin_membership)
+        surrogate = Surrogate.objects.filter(archived_at__isnull=True).order_by("-id").first()
+        _link, form_token = forms_services.link_issue(membership=admin_membership, surrogate=surrogate, form=form,
+                                                      days=1, token=secrets.token_urlsafe(32))
+    today = datetime.date.today() + datetime.timedelta(days=1)
+    slots_query = lambda b: (f"/book/{b['slug']}/slots/?type={b['type']}&start={today.isoformat()}"  # noqa: E731
+                             f"&end={(today + datetime.timedelta(days=29)).isoformat()}&tz=Europe/Paris")
+    return {
+        "org": org,
+        "staff": staff,
+        "admin": admin,
+        "staff_cookie": staff_cookie(staff),
+        "admin_cookie": staff_cookie(admin),
+        "list": ["/surrogates/?per_page=50"],
+        "list_stage": [f"/surrogates/?per_page=50&stage={stage.key}"],
+        "list_search": [f"/surrogates/?per_page=50&q={q.replace(' ', '+')}" for q in NAME_QUERIES],
+        "detail": [f"/surrogates/{public_id}/" for public_id in detail_ids],
+        "admin_changelist": ["/admin/surrogates/surrogate/"],
+        "booking_page": [f"/book/{b['slug']}/" for b in big["booking"]],
+        "slots": [slots_query(b) for b in big["booking"]],
+        "booking": big["booking"],
+        "form": [f"/apply/{form_token}/"],
+        "pixel": [f"/tracking/open/{tokens.make('open', public_id)}/" for public_id in log_ids],
+    }
+
+
+def meta_webhook(org) -> dict | None:
+    """A signed Meta leadgen webhook POST, if integrations.meta has landed; else None."""
+    try:
+        from integrations.meta import views as meta_views  # noqa: F401
+    except ImportError:
+        return None
+    secret = getattr(settings, "META_APP_SECRET", "")
+    if not secret:
+        return None
+    body = json.dumps({"object": "page", "entry": [{"id": "0", "time": 0, "changes": []}]}).encode()
+    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {"body": body, "headers": {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}}

@@ -1,0 +1,114 @@
+"""The server (gunicorn, production profile) and the load generator (wrk), as separate processes."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench import env
+
+LUA = Path(__file__).resolve().parent / "lua" / "scenario.lua"
+
+
+@dataclass
+class Scenario:
+    name: str
+    paths: list[str]
+    cookie: str = ""
+    xff: bool = False  # a new client address per request (public, rate-limited paths)
+    method: str = "GET"
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    ok_statuses: tuple[int, ...] = (200,)
+    allow_429: bool = False  # the scenario itself says 429s from the limiter are expected
+
+
+class Server:
+    """gunicorn with gthread workers on 127.0.0.1, DEBUG off (production profile), logs to a file."""
+
+    def __init__(self, workers: int, threads: int, log_dir: Path):
+        self.workers, self.threads, self.log_dir = workers, threads, log_dir
+        self.process = None
+
+    def __enter__(self):
+        self.log = open(self.log_dir / "gunicorn.log", "ab")
+        command = [
+            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+            "--bind", f"{env.HOST}:{env.PORT}", "--workers", str(self.workers), "--threads", str(self.threads),
+            "--worker-class", "gthread", "--keep-alive", "5", "--backlog", "256", "--log-level", "warning",
+        ]
+        self.process = subprocess.Popen(command, cwd=env.ROOT, env={**os.environ, **env.variables()},
+                                        stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log.name}")
+            try:
+                request = urllib.request.Request(f"http://{env.HOST}:{env.PORT}/healthz",
+                                                 headers={"X-Forwarded-Proto": "https"})
+                if urllib.request.urlopen(request, timeout=2).status == 200:
+                    return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wrk_path() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is not installed: `apt-get install -y wrk` (bench/run does this).")
+    return found
+
+
+def run(scenario: Scenario, *, seconds: float, connections: int, threads: int = 2) -> dict:
+    """Drive one scenario with wrk; returns its figures (rates, latency, error rate, statuses)."""
+    with tempfile.TemporaryDirectory(prefix="cradle-bench-") as tmp:
+        paths_file = Path(tmp) / "paths"
+        paths_file.write_text("\n".join(scenario.paths) + "\n")
+        body_file = Path(tmp) / "body"
+        body_file.write_bytes(scenario.body)
+        headers_file = Path(tmp) / "headers"
+        headers_file.write_text("".join(f"{k}: {v}\n" for k, v in scenario.headers.items()))
+        variables = {
+            **os.environ, "BENCH_PATHS": str(paths_file), "BENCH_COOKIE": scenario.cookie,
+            "BENCH_XFF": "1" if scenario.xff else "0", "BENCH_METHOD": scenario.method,
+            "BENCH_BODY_FILE": str(body_file) if scenario.body else "", "BENCH_HEADERS": str(headers_file),
+        }
+        command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+                   "-s", str(LUA), f"http://{env.HOST}:{env.PORT}"]
+        done = subprocess.run(command, env=variables, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+        output = done.stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    figures = json.loads(line[len("BENCH_JSON "):])
+    statuses = {int(code): count for code, count in figures["statuses"].items()}
+    seconds_run = figures["duration_us"] / 1e6
+    limited = statuses.get(429, 0) if scenario.allow_429 else 0
+    good = sum(count for code, count in statuses.items() if code in scenario.ok_statuses)
+    errors = figures["requests"] - good - limited
+    return {
+        "scenario": scenario.name,
+        "requests": figures["requests"],
+        "rps": good / seconds_run,  # only answers the scenario counts as success
+        "p50_ms": figures["p50_ms"],
+        "p99_ms": figures["p99_ms"],
+        "max_ms": figures["max_ms"],
+        "statuses": statuses,
+        "rate_limited": statuses.get(429, 0),
+        "error_rate": errors / figures["requests"] if figures["requests"] else 1.0,
+        "socket_errors": figures["socket_errors"],
+    }
