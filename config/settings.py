@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_ratelimit",
+    "social_django",
     "channels",
     "csp",
     "tenants",
@@ -146,6 +147,29 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "surrogates:list"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_LOGIN_ENABLED = env.bool("PASSWORD_LOGIN_ENABLED", default=True)
+# Google sign-in (accounts.google, OpenID Connect): shown on the login page when the client is set.
+# GOOGLE_OIDC_ENDPOINT is the issuer base (discovery at <it>/.well-known/openid-configuration), so
+# dev and tests can point it at a local fake provider.
+GOOGLE_OIDC_CLIENT_ID = env.str("GOOGLE_OIDC_CLIENT_ID", default="")
+GOOGLE_OIDC_CLIENT_SECRET = env.str("GOOGLE_OIDC_CLIENT_SECRET", default="")
+GOOGLE_OIDC_ENDPOINT = env.str("GOOGLE_OIDC_ENDPOINT", default="https://accounts.google.com").rstrip("/")
+GOOGLE_SIGNIN_ALLOWED_DOMAINS = [d.strip().lower() for d in env.list("GOOGLE_SIGNIN_ALLOWED_DOMAINS", default=[]) if d.strip()]
+AUTHENTICATION_BACKENDS = ["accounts.google.GoogleSignIn", "django.contrib.auth.backends.ModelBackend"]
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "/accounts/login/"
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True
+SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS: list[str] = []
+SOCIAL_AUTH_REDIRECT_IS_HTTPS = IS_DEPLOYED
+SOCIAL_AUTH_USER_MODEL = AUTH_USER_MODEL
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "accounts.pipeline.require_verified_email",
+    "accounts.pipeline.resolve_member",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.social_auth.associate_user",
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},

@@ -8,6 +8,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin_site.urls),
     path("", include("tenants.urls")),
+    path("auth/", include("accounts.google_urls")),  # Google sign-in: /auth/login|complete/google-oauth2/
+    path("team/", include("tenants.team_urls")),
     path("surrogates/", include("surrogates.urls")),
     path("matches/", include("matching.urls")),
     path("audit/", include("auditlog.urls")),

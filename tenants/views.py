@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from accounts.google import google_signin_configured
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
 from tenants.ratelimits import ip_key, login_account_key
 
@@ -31,9 +32,17 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def dispatch(self, request, *args, **kwargs):
-        if not settings.PASSWORD_LOGIN_ENABLED:
+        # Without password login the page still offers Google sign-in; a password POST is refused.
+        if not settings.PASSWORD_LOGIN_ENABLED and (request.method == "POST" or not google_signin_configured()):
             raise Http404("Password login is switched off for this deployment.")
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "password_login": settings.PASSWORD_LOGIN_ENABLED,
+            "google_signin": google_signin_configured(),
+        }
 
 
 @require_POST
