@@ -300,6 +300,21 @@ EMAIL_DEV_TRANSPORT = env.bool("EMAIL_DEV_TRANSPORT", default=not IS_DEPLOYED)
 EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
 EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=10.0)
 
+# --- Integration connections (integrations.connections): per-user OAuth grants -----------------
+# A provider without a client id shows "not configured". Endpoint URLs are settings so dev and
+# tests can point them at a local fake provider.
+INTEGRATIONS_GOOGLE_CLIENT_ID = env.str("INTEGRATIONS_GOOGLE_CLIENT_ID", default="")
+INTEGRATIONS_GOOGLE_CLIENT_SECRET = env.str("INTEGRATIONS_GOOGLE_CLIENT_SECRET", default="")
+INTEGRATIONS_ZOOM_CLIENT_ID = env.str("INTEGRATIONS_ZOOM_CLIENT_ID", default="")
+INTEGRATIONS_ZOOM_CLIENT_SECRET = env.str("INTEGRATIONS_ZOOM_CLIENT_SECRET", default="")
+GOOGLE_OAUTH_AUTHORIZE_URL = env.str("GOOGLE_OAUTH_AUTHORIZE_URL", default="https://accounts.google.com/o/oauth2/v2/auth")
+GOOGLE_OAUTH_TOKEN_URL = env.str("GOOGLE_OAUTH_TOKEN_URL", default="https://oauth2.googleapis.com/token")
+GOOGLE_OAUTH_REVOKE_URL = env.str("GOOGLE_OAUTH_REVOKE_URL", default="https://oauth2.googleapis.com/revoke")
+GOOGLE_USERINFO_URL = env.str("GOOGLE_USERINFO_URL", default="https://openidconnect.googleapis.com/v1/userinfo")
+ZOOM_OAUTH_BASE_URL = env.str("ZOOM_OAUTH_BASE_URL", default="https://zoom.us").rstrip("/")
+ZOOM_API_BASE_URL = env.str("ZOOM_API_BASE_URL", default="https://api.zoom.us").rstrip("/")
+OAUTH_HTTP_TIMEOUT = env.float("OAUTH_HTTP_TIMEOUT", default=15.0)
+
 # --- i18n / static ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,2 +1,2 @@
 """Models of every provider sub-package, imported here so Django finds them (one app, one migration history)."""
-from integrations.gmail.models import GmailConnection  # noqa: F401
+from integrations.connections.models import OAuthConnection  # noqa: F401

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
-from integrations.gmail.client import GmailAuthError, GmailClient
-from integrations.gmail.models import GmailConnection
+from integrations.connections import ReconnectNeeded, TokenUnavailable, fresh_access_token
+from integrations.connections.models import OAuthConnection, Provider
+from integrations.connections.tokens import mark_reconnect_needed
+from integrations.gmail.client import GmailAuthError, GmailClient, GmailNotSent
 from messaging.rendering import html_to_text
 from tracking import tokens
 
@@ -52,30 +54,38 @@ class ConsoleTransport:
 class GmailTransport:
     name = "gmail"
 
-    def __init__(self, connection: GmailConnection):
+    def __init__(self, connection: OAuthConnection):
         self.connection = connection
         self.client = GmailClient(token_source=self._token)
 
     def _token(self) -> str:
-        if self.connection.needs_reconnect or not self.connection.access_token:
-            raise GmailAuthError("The Google account must be reconnected.")
-        return self.connection.access_token
+        # Refreshed here when it is about to expire; a revoked grant stops every later send.
+        try:
+            return fresh_access_token(self.connection.membership, Provider.GMAIL)
+        except ReconnectNeeded:
+            raise GmailAuthError("The Google account must be reconnected.") from None
+        except TokenUnavailable as exc:
+            raise GmailNotSent(str(exc)) from None
 
     def send(self, log) -> str:
-        message = build_message(log, from_email=self.connection.email_address)
+        message = build_message(log, from_email=self.connection.account_email or self.connection.membership.user.email)
         return self.client.send(message.message().as_bytes(linesep="\r\n"))
 
     def find(self, log) -> str | None:
         return self.client.find_message_id(log.message_id)
 
     def flag_reconnect(self, error: str) -> None:
-        GmailConnection.objects.filter(pk=self.connection.pk).update(needs_reconnect=True, last_error=error[:300])
+        mark_reconnect_needed(connection_id=self.connection.pk, reason=error)
 
 
 def transport_for(log):
     connection = None
     if log.sender_id is not None:
-        connection = GmailConnection.objects.filter(membership_id=log.sender_id).first()
+        connection = (
+            OAuthConnection.objects.filter(membership_id=log.sender_id, provider=Provider.GMAIL)
+            .select_related("membership__user")
+            .first()
+        )
     if connection is not None:
         return GmailTransport(connection)
     if settings.EMAIL_DEV_TRANSPORT:

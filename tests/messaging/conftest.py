@@ -1,6 +1,9 @@
-import pytest
+import datetime
 
-from integrations.gmail.models import GmailConnection
+import pytest
+from django.utils import timezone
+
+from integrations.connections.models import OAuthConnection, Provider
 from surrogates import services as surrogate_services
 from tenants.models import Role
 from tenants.scope import org_scope
@@ -27,9 +30,11 @@ def make_surrogate(world, org, *, name="Maya Patel", email=None, **extra):
 
 def connect_gmail(membership, *, token="ya29.test-token", address=None):
     with org_scope(membership.organization):
-        return GmailConnection.objects.create(
+        return OAuthConnection.objects.create(
             organization_id=membership.organization_id,
             membership=membership,
-            email_address=address or membership.user.email,
+            provider=Provider.GMAIL,
+            account_email=address or membership.user.email,
             access_token=token,
+            expires_at=timezone.now() + datetime.timedelta(hours=1),
         )

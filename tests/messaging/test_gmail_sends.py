@@ -5,7 +5,7 @@ import pytest
 from django.db import transaction
 
 from integrations.gmail.client import GmailClient, GmailNotSent
-from integrations.gmail.models import GmailConnection
+from integrations.connections.models import OAuthConnection
 from messaging import services
 from messaging.models import EmailLog
 from tenants.models import Role
@@ -116,8 +116,8 @@ def test_401_or_invalid_grant_stops_and_flags_the_account_for_reconnection(
     log = fresh(log)
     assert fake_gmail.sends() == 1
     assert log.state == EmailLog.State.FAILED and "reconnect" in log.last_error
-    connection = GmailConnection.objects.model._base_manager.get(membership=sender)
-    assert connection.needs_reconnect
+    connection = OAuthConnection._base_manager.get(membership=sender, provider="gmail")
+    assert connection.status == OAuthConnection.Status.RECONNECT_NEEDED
     # The next send does not even call Gmail until the account is reconnected.
     with django_capture_on_commit_callbacks(execute=True):
         again = _send(world, surrogate, key="k2")
