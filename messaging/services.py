@@ -5,16 +5,14 @@ per idempotency key (the unique constraint makes a repeat a no-op) and enqueues 
 commit. `email_deliver` (in the task) claims the row with a conditional UPDATE, calls the
 transport once, and finalises with another conditional UPDATE guarded by the claim version.
 """
-import datetime
 import logging
-import random
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
+from integrations import leases
 from integrations.gmail.client import GmailAmbiguous, GmailAuthError, GmailError, GmailNotSent
 from messaging import rendering
 from messaging.models import Campaign, CampaignSkip, EmailLog, EmailTemplate, Suppression
@@ -202,109 +200,79 @@ def email_send(
 
 # --- Delivering (inside the Celery task) --------------------------------------------------------
 
-DONE, RETRY = "done", "retry"
+DONE, RETRY = leases.DONE, leases.RETRY
+LEASE = leases.LeaseSpec(model=EmailLog, ready=EmailLog.State.QUEUED, busy=EmailLog.State.SENDING)
 
 
 def _backoff(attempts: int) -> float:
-    """Exponential with full jitter: up to base * 2^attempts seconds, at least one second."""
-    return max(1.0, random.uniform(0, settings.EMAIL_RETRY_BASE_SECONDS * (2**attempts)))
+    return leases.backoff(attempts, settings.EMAIL_RETRY_BASE_SECONDS)
 
 
-def _finish(log: EmailLog, version: int, **fields) -> bool:
-    """Finalise only our own claim: the row must still be `sending` at our claim version."""
-    return bool(
-        EmailLog.objects.filter(pk=log.pk, state=EmailLog.State.SENDING, claim_version=version).update(
-            lease_until=None, **fields
-        )
-    )
-
-
-def _fail(log: EmailLog, version: int, error: str) -> tuple[str, None]:
-    _finish(log, version, state=EmailLog.State.FAILED, last_error=error[:300])
+def _fail(claim: leases.Claim, log: EmailLog, error: str) -> tuple[str, None]:
+    claim.finish(EmailLog.State.FAILED, last_error=error[:300])
     logger.warning("email %s failed: %s", log.public_id, error[:120])
     return DONE, None
 
 
-def _lapse(log: EmailLog, version: int, error: str) -> None:
-    EmailLog.objects.filter(pk=log.pk, state=EmailLog.State.SENDING, claim_version=version).update(
-        lease_until=timezone.now(), last_error=error[:300]
-    )
-
-
-def _auth_failed(log: EmailLog, version: int, transport, exc) -> tuple[str, None]:
+def _auth_failed(claim: leases.Claim, log: EmailLog, transport, exc) -> tuple[str, None]:
     if hasattr(transport, "flag_reconnect"):
         transport.flag_reconnect(str(exc))
-    return _fail(log, version, f"reconnect needed: {exc}")
+    return _fail(claim, log, f"reconnect needed: {exc}")
 
 
 def email_deliver(*, email_log_id: int) -> tuple[str, float | None]:
-    """Send one queued message at most once. Returns (DONE, None) or (RETRY, countdown seconds)."""
+    """Send one queued message at most once. Returns (DONE, None) or (RETRY, countdown seconds).
+
+    The claim, lease and reconcile-first rule are integrations.leases (shared with Zoom)."""
     log = EmailLog.objects.filter(pk=email_log_id).first()
     if log is None or log.state in (EmailLog.State.SENT, EmailLog.State.FAILED, EmailLog.State.SKIPPED):
         return DONE, None
-    now = timezone.now()
-    if log.state == EmailLog.State.SENDING and log.lease_until and log.lease_until > now:
-        # Another worker holds the claim (or held it and died): wait for its lease to lapse.
-        return RETRY, (log.lease_until - now).total_seconds() + 1
-    # The claim: exactly one worker moves the row from what we saw to `sending` at a new version.
-    version = log.claim_version + 1
-    claimed = EmailLog.objects.filter(
-        Q(state=EmailLog.State.QUEUED) | Q(state=EmailLog.State.SENDING, lease_until__lte=now) | Q(
-            state=EmailLog.State.SENDING, lease_until__isnull=True
-        ),
-        pk=log.pk,
-        claim_version=log.claim_version,
-    ).update(
-        state=EmailLog.State.SENDING,
-        claim_version=version,
-        lease_until=now + datetime.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS),
-    )
-    if not claimed:
-        return RETRY, 1.0
-    maybe_sent = log.state == EmailLog.State.SENDING  # an earlier attempt may have landed
+    claim = leases.claim(LEASE, log, lease_seconds=settings.EMAIL_SEND_LEASE_SECONDS)
+    if not isinstance(claim, leases.Claim):
+        return RETRY, claim  # another worker holds the claim (or held it and died): wait for its lease
     try:
         transport = transport_for(log)
     except TransportUnavailable as exc:
-        return _fail(log, version, str(exc))
-    EmailLog.objects.filter(pk=log.pk).update(transport=transport.name)
+        return _fail(claim, log, str(exc))
+    claim.update(transport=transport.name)
 
     attempts = log.attempts
-    if maybe_sent:
+    if claim.maybe_sent:  # an earlier attempt may have landed
         try:
             found = transport.find(log)
         except GmailAuthError as exc:
-            return _auth_failed(log, version, transport, exc)
+            return _auth_failed(claim, log, transport, exc)
         except GmailError as exc:
             # Still unknown whether the earlier attempt landed: stay `sending`, try again later.
-            _lapse(log, version, f"reconcile failed: {exc}")
+            claim.lapse(f"reconcile failed: {exc}")
             return RETRY, _backoff(attempts)
         if found is not None:
-            _finish(log, version, state=EmailLog.State.SENT, provider_message_id=found, sent_at=timezone.now())
+            claim.finish(EmailLog.State.SENT, provider_message_id=found, sent_at=timezone.now())
             logger.info("email %s reconciled: it had been sent", log.public_id)
             return DONE, None
     if attempts >= MAX_ATTEMPTS:
-        return _fail(log, version, f"gave up after {attempts} attempts: {log.last_error}")
+        return _fail(claim, log, f"gave up after {attempts} attempts: {log.last_error}")
     # Counted before the call: a crash from here on leaves `sending`, which forces a reconcile
     # before anyone tries again.
     attempts += 1
-    EmailLog.objects.filter(pk=log.pk, claim_version=version).update(attempts=attempts)
+    claim.update(attempts=attempts)
     try:
         provider_id = transport.send(log)
     except GmailAuthError as exc:
-        return _auth_failed(log, version, transport, exc)
+        return _auth_failed(claim, log, transport, exc)
     except GmailNotSent as exc:
         # Provably not delivered: release the claim (back to queued) and retry later, bounded.
         if attempts >= MAX_ATTEMPTS:
-            return _fail(log, version, str(exc))
-        _finish(log, version, state=EmailLog.State.QUEUED, last_error=str(exc)[:300])
+            return _fail(claim, log, str(exc))
+        claim.release(str(exc))
         return RETRY, _backoff(attempts)
     except GmailAmbiguous as exc:
         # Maybe delivered: stay `sending` with the lease lapsed; the next attempt reconciles first.
-        _lapse(log, version, str(exc))
+        claim.lapse(str(exc))
         return RETRY, _backoff(attempts)
     except GmailError as exc:  # permanent (4xx): never retried
-        return _fail(log, version, str(exc))
-    _finish(log, version, state=EmailLog.State.SENT, provider_message_id=provider_id, sent_at=timezone.now(), last_error="")
+        return _fail(claim, log, str(exc))
+    claim.finish(EmailLog.State.SENT, provider_message_id=provider_id, sent_at=timezone.now(), last_error="")
     logger.info("email %s sent via %s (attempt %s)", log.public_id, transport.name, attempts)
     return DONE, None
 

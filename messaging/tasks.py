@@ -9,6 +9,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from integrations import leases
 from messaging import services
 from messaging.models import Campaign
 from tenants.scope import unscoped
@@ -22,14 +23,9 @@ MAX_TASK_RETRIES = 8
 
 @shared_task(base=OrgScopedTask, bind=True, name="messaging.send_email", max_retries=MAX_TASK_RETRIES)
 def send_email(self, *, organization_id: int, email_log_id: int) -> str:
-    for _ in range(MAX_TASK_RETRIES + 1):
-        outcome, countdown = services.email_deliver(email_log_id=email_log_id)
-        if outcome != services.RETRY:
-            return outcome
-        if not self.request.is_eager:
-            raise self.retry(countdown=countdown)
-        # Eager (dev/test, no worker): retry inline, without the wait, rather than raise into the request.
-    return outcome
+    return leases.run_task(
+        self, lambda: services.email_deliver(email_log_id=email_log_id), max_retries=MAX_TASK_RETRIES
+    )
 
 
 @shared_task(base=OrgScopedTask, name="messaging.launch_campaign")

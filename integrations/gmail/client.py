@@ -11,15 +11,12 @@ The HTTP library's own retries are off (urllib3 Retry(0)), so every attempt is o
 """
 import base64
 
-import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, NewConnectionError
-from urllib3.util.retry import Retry
+
+from integrations.http import AMBIGUOUS, AUTH, NOT_SENT, PERMANENT, no_retry_session, request_once
 
 SEND_PATH = "/gmail/v1/users/me/messages/send"
 LIST_PATH = "/gmail/v1/users/me/messages"
-NOT_LANDED_STATUSES = {429, 503}
 
 
 class GmailError(Exception):
@@ -44,21 +41,7 @@ class GmailPermanent(GmailError):
     pass
 
 
-def _no_retry_session() -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, other=0, raise_on_status=False))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.trust_env = False  # no proxies or netrc credentials picked up from the environment
-    return session
-
-
-def _never_connected(exc: requests.ConnectionError) -> bool:
-    """True only when no byte of the request can have reached the server."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, (NewConnectionError, NameResolutionError))
+ERRORS = {NOT_SENT: GmailNotSent, AMBIGUOUS: GmailAmbiguous, AUTH: GmailAuthError, PERMANENT: GmailPermanent}
 
 
 def _error_detail(response) -> str:
@@ -78,34 +61,13 @@ class GmailClient:
         self.token_source = token_source
         self.base_url = (base_url or settings.GMAIL_API_BASE_URL).rstrip("/")
         self.timeout = timeout if timeout is not None else settings.GMAIL_HTTP_TIMEOUT
-        self.session = session or _no_retry_session()
+        self.session = session or no_retry_session()
 
     def _request(self, method: str, path: str, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token_source()}"}
-        try:
-            response = self.session.request(
-                method, self.base_url + path, headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
-            )
-        except requests.ConnectionError as exc:
-            if _never_connected(exc):
-                raise GmailNotSent(f"connection failed: {type(exc).__name__}") from exc
-            raise GmailAmbiguous(f"connection lost: {type(exc).__name__}") from exc
-        except requests.Timeout as exc:  # ReadTimeout: the request was sent, the answer never came
-            raise GmailAmbiguous(f"timeout: {type(exc).__name__}") from exc
-        except requests.RequestException as exc:
-            raise GmailAmbiguous(f"transport error: {type(exc).__name__}") from exc
-        status = response.status_code
-        if status < 300:
-            return response
-        detail = _error_detail(response)
-        message = f"Gmail answered {status}" + (f" ({detail})" if detail else "")
-        if status == 401 or "invalid_grant" in detail:
-            raise GmailAuthError(message, status=status)
-        if status in NOT_LANDED_STATUSES:
-            raise GmailNotSent(message, status=status)
-        if status >= 500:
-            raise GmailAmbiguous(message, status=status)
-        raise GmailPermanent(message, status=status)
+        return request_once(
+            self.session, method, self.base_url + path, token=self.token_source(), timeout=self.timeout,
+            errors=ERRORS, provider="Gmail", describe=_error_detail, auth_markers=("invalid_grant",), **kwargs,
+        )
 
     def send(self, rfc822: bytes) -> str:
         """Send one RFC 822 message; returns Gmail's message id."""
