@@ -19,5 +19,6 @@ urlpatterns = [
     path("booking/", include("booking.staff_urls")),
     path("email/", include("messaging.urls")),
     path("tracking/", include("tracking.urls")),
+    path("settings/integrations/", include("integrations.connections.urls")),  # connect Gmail, Zoom, Calendar
     path("webhooks/meta/", include("integrations.meta.urls")),
 ]

@@ -14,3 +14,7 @@ class ReconnectNeeded(IntegrationConnectionError):
 
 class TokenUnavailable(IntegrationConnectionError):
     """The token could not be refreshed right now (provider 5xx, network). Transient: retry later."""
+
+
+class ConnectFlowError(IntegrationConnectionError):
+    """The connect flow could not finish; the message is shown to the member as is."""

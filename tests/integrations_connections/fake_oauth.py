@@ -31,6 +31,8 @@ class FakeOAuth:
         self.token_status = None  # e.g. 500 to fail the token endpoint
         self.token_delay = 0.0
         self.deny_consent = False
+        self.revoke_status = None
+        self.granted_scope = None  # None: grant what was asked for
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._server = None
@@ -121,6 +123,8 @@ class FakeOAuth:
         if path in ("/token", "/oauth/token") and method == "POST":
             return self._token(handler, form, "google" if path == "/token" else "zoom")
         if path in ("/revoke", "/oauth/revoke") and method == "POST":
+            if self.revoke_status:
+                return self._reply(handler, self.revoke_status, {"error": "backend_error"})
             token = form.get("token") or query.get("token")
             self.revoked.add(token)
             self.access_tokens.discard(token)
@@ -141,7 +145,9 @@ class FakeOAuth:
             params = {"error": "access_denied", "state": query.get("state", "")}
             return self._reply(handler, 302, location=redirect_uri + sep + urlencode(params))
         code = f"4/code-{next(self._counter)}"
-        self.codes[code] = {"challenge": query.get("code_challenge"), "redirect_uri": redirect_uri, "family": family}
+        self.codes[code] = {
+            "challenge": query.get("code_challenge"), "redirect_uri": redirect_uri, "family": family, "scope": query.get("scope", ""),
+        }
         return self._reply(handler, 302, location=redirect_uri + sep + urlencode({"code": code, "state": query["state"]}))
 
     def _client_ok(self, handler, form, family):
@@ -158,6 +164,7 @@ class FakeOAuth:
         if not self._client_ok(handler, form, family):
             return self._reply(handler, 401, {"error": "invalid_client"})
         grant = form.get("grant_type")
+        scope = "openid email"
         if grant == "authorization_code":
             issued = self.codes.pop(form.get("code", ""), None)  # single use
             if issued is None or issued["redirect_uri"] != form.get("redirect_uri"):
@@ -166,6 +173,7 @@ class FakeOAuth:
             challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if issued["challenge"] != challenge:
                 return self._reply(handler, 400, {"error": "invalid_grant", "error_description": "PKCE"})
+            scope = self.granted_scope if self.granted_scope is not None else issued["scope"]
         elif grant == "refresh_token":
             token = form.get("refresh_token")
             if token in self.revoked or token not in self.refresh_tokens:
@@ -177,7 +185,7 @@ class FakeOAuth:
         with self._lock:
             access = f"ya29.access-{next(self._counter)}"
             self.access_tokens.add(access)
-        answer = {"access_token": access, "expires_in": self.expires_in, "token_type": "Bearer", "scope": "openid email"}
+        answer = {"access_token": access, "expires_in": self.expires_in, "token_type": "Bearer", "scope": scope}
         if not self.omit_refresh_token and (grant == "authorization_code" or family == "zoom"):
             answer["refresh_token"] = self.issue_refresh_token()
         return self._reply(handler, 200, answer)
