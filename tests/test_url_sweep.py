@@ -28,6 +28,7 @@ from tests.conftest import login
 from tests.forms_public import sweep as forms_sweep
 from tests.messaging import sweep as messaging_sweep
 from tests.matching import sweep as matching_sweep
+from tests.tenants import sweep as team_sweep
 
 pytestmark = pytest.mark.postgres
 
@@ -129,6 +130,7 @@ def _populate(world, org):
     populate_booking(world, org)  # booking link, types, hours, an override, pending + confirmed appointments
     messaging_sweep.populate(world, org)  # email template, campaign, a queued message, a suppression
     matching_sweep.populate(world, org)  # queue, intended parents, matches, approvals, an event, an import
+    team_sweep.populate(world, org)  # a pending invitation and a deactivated member
     with org_scope(org):
         return [
             obj
@@ -294,7 +296,7 @@ def test_other_orgs_objects_give_404_on_every_object_url(sweep, world, capsys):
     client, a_objects, b_objects = sweep
     assert {type(o).__name__ for o in b_objects} >= {
         "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload",
-        "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob",
+        "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob", "Membership", "Invitation",
     }
     routes, _ = object_routes()
     assert routes
