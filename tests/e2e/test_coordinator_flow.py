@@ -3,6 +3,7 @@ back; an admin approves. Drives the app as a person would, through the login pag
 import os
 
 import pytest
+from django.db import connections
 
 from surrogates.models import Stage, StatusChange, StatusChangeRequest, Surrogate
 from surrogates.services import surrogate_create
@@ -33,6 +34,10 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
+        # While Playwright's loop runs in this thread, Django keeps the test body's DB connection
+        # in a context-local slot that close_all() after this block cannot see; left open, it
+        # stops pytest-django dropping the test database ("being accessed by other users").
+        connections.close_all()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
