@@ -11,6 +11,7 @@ from integrations.meta import leads
 from integrations.meta.models import ConversionEvent, MetaLead, MetaPage, MetaSettings
 from tenants.admin_scoping import OrgScopedAdmin
 from tenants.admin_site import admin_site
+from tenants.scope import unscoped
 
 
 def _token_field(label: str) -> forms.CharField:
@@ -29,6 +30,18 @@ class MetaPageForm(forms.ModelForm):
     class Meta:
         model = MetaPage
         fields = ["page_id", "name", "is_active"]
+
+    def clean_page_id(self):
+        page_id = (self.cleaned_data.get("page_id") or "").strip()
+        if not page_id.isdigit():
+            raise forms.ValidationError("Enter the numeric Facebook page id.")
+        # A page feeds one organization. The scoped manager cannot see other organizations'
+        # mappings, so this one check looks across them (the database constraint holds anyway).
+        with unscoped():
+            clash = MetaPage.objects.filter(page_id=page_id).exclude(pk=self.instance.pk).exists()
+        if clash:
+            raise forms.ValidationError("This page is already mapped to an organization.")
+        return page_id
 
     def save(self, commit=True):
         if self.cleaned_data.get("new_access_token"):

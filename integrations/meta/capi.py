@@ -52,9 +52,15 @@ def event_id_for(*, leadgen_id: str, bucket: str) -> str:
 
 
 def on_stage_changed(sender, *, organization_id, surrogate_id, from_stage_id, to_stage_id, **kwargs):
-    """Listener for surrogates.signals.stage_changed (after commit): enqueue, ids only."""
+    """Listener for surrogates.signals.stage_changed (after commit, inside the caller's org scope):
+    enqueue, ids only, and only for surrogates a Meta lead created (the task re-checks the rest)."""
     from integrations.meta import tasks
 
+    is_meta_lead = MetaLead.objects.filter(
+        organization_id=organization_id, surrogate_id=surrogate_id, status=MetaLead.Status.CREATED
+    ).exists()
+    if not is_meta_lead:
+        return
     tasks.stage_changed.delay(
         organization_id=organization_id, surrogate_id=surrogate_id, from_stage_id=from_stage_id, to_stage_id=to_stage_id
     )

@@ -9,6 +9,7 @@ import datetime
 import logging
 import re
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -116,10 +117,19 @@ def record_webhook(*, changes: list[LeadChange]) -> dict:
             lead, created = _insert_lead(page=page, change=change)
             ours = lead.organization_id == page.organization_id
             if created or (ours and lead.status == MetaLead.Status.RECEIVED):
-                ids = {"organization_id": page.organization_id, "lead_id": lead.pk}
-                transaction.on_commit(lambda ids=ids: tasks.process_lead.delay(**ids))
+                transaction.on_commit(partial(_enqueue, tasks.process_lead, organization_id=page.organization_id, lead_id=lead.pk))
         counts["stored" if created else "duplicate"] += 1
     return counts
+
+
+def _enqueue(task, **ids) -> None:
+    # The lead is already stored: a broker outage must not turn the acknowledgement into a 500
+    # (Meta would redeliver, which is harmless, but we would answer badly). requeue_stuck_leads
+    # picks up any lead left in `received`.
+    try:
+        task.delay(**ids)
+    except Exception:  # noqa: BLE001 (any broker or task failure; logged, the sweep retries)
+        logger.exception("meta: could not run or enqueue %s for lead %s; the sweep will retry", task.name, ids.get("lead_id"))
 
 
 def _insert_lead(*, page: MetaPage, change: LeadChange) -> tuple[MetaLead, bool]:
@@ -283,6 +293,5 @@ def lead_retry(*, lead: MetaLead) -> MetaLead:
         status=MetaLead.Status.RECEIVED, attempts=0, failure_reason=""
     )
     if updated:
-        ids = {"organization_id": lead.organization_id, "lead_id": lead.pk}
-        transaction.on_commit(lambda: tasks.process_lead.delay(**ids))
+        transaction.on_commit(partial(_enqueue, tasks.process_lead, organization_id=lead.organization_id, lead_id=lead.pk))
     return lead

@@ -140,3 +140,14 @@ def test_demo_pages_and_manifest(world):
         assert demo.meta_manifest() == {"meta_page_ids": [demo.DEMO_PAGE_IDS["harbor"]]}
     with unscoped():
         assert MetaPage.objects.count() == 1
+
+
+def test_admin_mapping_a_page_another_org_holds_is_a_form_error_not_a_500(admin_a, world):
+    map_page(world.org_b, PAGE_B)
+    response = admin_a.post("/admin/meta/metapage/add/", {"page_id": PAGE_B, "name": "Mine?", "new_access_token": "t"})
+    assert response.status_code == 200
+    assert b"already mapped" in response.content
+    response = admin_a.post("/admin/meta/metapage/add/", {"page_id": "12ab", "name": "Bad", "new_access_token": "t"})
+    assert response.status_code == 200 and b"numeric" in response.content
+    with org_scope(world.org_a):
+        assert MetaPage.objects.count() == 0
