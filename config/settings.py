@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "booking",
     "tracking",
     "integrations",
+    "integrations.zoom",
     "integrations.meta",
     "messaging",
     "auditlog",
@@ -299,6 +300,13 @@ EMAIL_DEV_TRANSPORT = env.bool("EMAIL_DEV_TRANSPORT", default=not IS_DEPLOYED)
 # A claimed send is someone else's until this lease lapses; must exceed the HTTP timeout.
 EMAIL_SEND_LEASE_SECONDS = env.int("EMAIL_SEND_LEASE_SECONDS", default=120)
 EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=10.0)
+# Zoom meetings (integrations.zoom; the API base URL is ZOOM_API_BASE_URL with the connections).
+# The create call carries our idempotency key in this tracking field, so an ambiguous create can be
+# found again; a claimed create is one worker's until its lease lapses (must exceed the timeout).
+ZOOM_HTTP_TIMEOUT = env.float("ZOOM_HTTP_TIMEOUT", default=20.0)
+ZOOM_TRACKING_FIELD = env.str("ZOOM_TRACKING_FIELD", default="cradle_request")
+ZOOM_CREATE_LEASE_SECONDS = env.int("ZOOM_CREATE_LEASE_SECONDS", default=120)
+ZOOM_RETRY_BASE_SECONDS = env.float("ZOOM_RETRY_BASE_SECONDS", default=10.0)
 
 # --- Integration connections (integrations.connections): per-user OAuth grants -----------------
 # A provider without a client id shows "not configured". Endpoint URLs are settings so dev and

@@ -20,5 +20,6 @@ urlpatterns = [
     path("email/", include("messaging.urls")),
     path("tracking/", include("tracking.urls")),
     path("settings/integrations/", include("integrations.connections.urls")),  # connect Gmail, Zoom, Calendar
+    path("zoom/", include("integrations.zoom.urls")),
     path("webhooks/meta/", include("integrations.meta.urls")),
 ]

@@ -29,6 +29,7 @@ from tests.forms_public import sweep as forms_sweep
 from tests.messaging import sweep as messaging_sweep
 from tests.matching import sweep as matching_sweep
 from tests.tenants import sweep as team_sweep
+from tests.zoom import sweep as zoom_sweep
 
 pytestmark = pytest.mark.postgres
 
@@ -131,6 +132,7 @@ def _populate(world, org):
     messaging_sweep.populate(world, org)  # email template, campaign, a queued message, a suppression
     matching_sweep.populate(world, org)  # queue, intended parents, matches, approvals, an event, an import
     team_sweep.populate(world, org)  # a pending invitation and a deactivated member
+    zoom_sweep.populate(world, org)  # a Zoom meeting for an appointment and one for a surrogate (never sent)
     with org_scope(org):
         return [
             obj
@@ -296,7 +298,7 @@ def test_other_orgs_objects_give_404_on_every_object_url(sweep, world, capsys):
     client, a_objects, b_objects = sweep
     assert {type(o).__name__ for o in b_objects} >= {
         "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload",
-        "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob", "Membership", "Invitation",
+        "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob", "ZoomMeeting", "Membership", "Invitation",
     }
     routes, _ = object_routes()
     assert routes

@@ -1,0 +1,2 @@
+"""Zoom meetings for appointments and surrogate records, created exactly once through the
+member's connected Zoom account (integrations.connections)."""
