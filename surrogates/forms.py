@@ -157,11 +157,18 @@ class DecisionForm(forms.Form):
 class _TargetMixin:
     """A select of people ("u<id>") and queues ("q<public id>")."""
 
-    def _target_choices(self, membership):
+    def _target_choices(self, membership, owners=None, queues=None):
+        """`owners`/`queues` already read by the caller (the list page) save two queries."""
         from surrogates.models import Queue
 
-        self._users = {f"u{user.pk}": user for user in selectors.organization_members(membership)}
-        self._queues = {f"q{queue.public_id}": queue for queue in Queue.objects.filter(organization_id=membership.organization_id)}
+        if owners is None:
+            owners = selectors.organization_members(membership)
+        if queues is None:
+            queues = Queue.objects.filter(organization_id=membership.organization_id)
+        else:
+            queues = sorted(queues, key=lambda queue: queue.name)  # Queue's Meta ordering
+        self._users = {f"u{user.pk}": user for user in owners}
+        self._queues = {f"q{queue.public_id}": queue for queue in queues}
         return [
             ("", "Choose…"),
             ("People", [(key, user.display_name) for key, user in self._users.items()]),
@@ -176,9 +183,9 @@ class _TargetMixin:
 class AssignForm(_TargetMixin, forms.Form):
     target = forms.ChoiceField(label="Assign to")
 
-    def __init__(self, *args, membership, **kwargs):
+    def __init__(self, *args, membership, owners=None, queues=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = self._target_choices(membership)
+        self.fields["target"].choices = self._target_choices(membership, owners, queues)
 
 
 class BulkAssignForm(AssignForm):

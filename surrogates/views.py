@@ -5,7 +5,6 @@ Pages are rendered with `render()` (not a lazy TemplateResponse) so templates ar
 inside the organization scope the middleware entered.
 """
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -73,12 +72,10 @@ def _after_save_redirect(request, surrogate):
 @member_required
 def surrogate_list(request):
     membership = request.membership
-    stages = list(selectors.pipeline_stages(membership))
-    owners = list(selectors.organization_members(membership))
-    queues = list(selectors.organization_queues(membership))
+    stages, owners, queues = selectors.list_filter_choices(membership)
     form = SurrogateFilterForm(request.GET, membership=membership, stages=stages, owners=owners, queues=queues)
     filters = form.filters()
-    paginator = Paginator(selectors.surrogate_list(membership=membership, filters=filters), form.page_size())
+    paginator = selectors.CappedPaginator(selectors.surrogate_list(membership=membership, filters=filters), form.page_size())
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -92,7 +89,9 @@ def surrogate_list(request):
             "surrogates": page.object_list,
             "querystring": params.urlencode(),
             "can": _can(membership),
-            "assign_form": AssignForm(membership=membership) if perms.has_perm(membership, perms.ASSIGN_SURROGATES) else None,
+            "assign_form": AssignForm(membership=membership, owners=owners, queues=queues)
+            if perms.has_perm(membership, perms.ASSIGN_SURROGATES)
+            else None,
         },
     )
 

@@ -187,4 +187,28 @@ def test_list_runs_a_constant_number_of_queries_whatever_the_page_size(client, w
     rows_50, queries_50 = _list_queries(client)
     assert (rows_5, rows_50) == (5, 50)
     assert queries_5 == queries_50
+    # Issue 9's budget: session, user, memberships, permissions, filter choices, rows + capped count.
+    assert queries_50 <= 8
     print(f"list page queries: {queries_5} for 5 rows, {queries_50} for 50 rows")
+
+
+def test_count_is_capped_and_next_stays_offered_past_the_cap(client, world, admin_a, monkeypatch):
+    from surrogates import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    made = [make(admin_a, full_name=f"Person {i:02d}") for i in range(9)]
+    login(client, admin_a)
+    first = client.get(LIST_URL, {"per_page": 1, "sort": "number"})
+    assert "3+ surrogates" in first.content.decode()
+    assert listed(first) == [made[0].public_id]
+    # Page 6 is past the first cap: the cap grows with the page asked for, so Next is still there.
+    sixth = client.get(LIST_URL, {"per_page": 1, "sort": "number", "page": 6})
+    assert listed(sixth) == [made[5].public_id]
+    assert 'rel="next"' in sixth.content.decode()
+    last = client.get(LIST_URL, {"per_page": 1, "sort": "number", "page": 9})
+    assert listed(last) == [made[8].public_id]
+    assert 'rel="next"' not in last.content.decode()
+    beyond = client.get(LIST_URL, {"per_page": 1, "sort": "number", "page": 50})
+    assert beyond.status_code == 200 and listed(beyond) == [made[8].public_id]
+    exact = client.get(LIST_URL, {"per_page": 25, "q": "Person 0"})
+    assert "9 surrogates" in exact.content.decode()
