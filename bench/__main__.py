@@ -54,8 +54,8 @@ def scenarios(fx, meta) -> list:
         S("pixel", fx["pixel"], xff=True),
     ]
     if meta:
-        found.append(S("meta_webhook", ["/webhooks/meta/"], xff=True, method="POST", body=meta["body"],
-                       headers=meta["headers"]))
+        found.append(S("meta_webhook", ["/webhooks/meta/"], xff=True, method="POST", signed_bodies=meta,
+                       headers={"Content-Type": "application/json"}))
     return found
 
 
@@ -116,7 +116,7 @@ def main():
         "seed": {"orgs": [{k: o[k] for k in ("slug", "surrogates")} for o in manifest["orgs"]]},
         "floor_rps": floor_rps,
         "scenarios": rows,
-        "meta_webhook": "measured" if meta else "not available in this tree (integrations.meta not landed or no META_APP_SECRET)",
+        "meta_webhook": "measured" if meta else "not available in this tree (integrations.meta has not landed)",
         "scoping": scoping,
         "slots_compute": slots,
     }

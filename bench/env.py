@@ -40,8 +40,15 @@ def key_fingerprint() -> str:
 
 
 def variables() -> dict[str, str]:
+    keys = _keys()
+    derived = hashlib.sha256(f"bench-meta|{keys['SECRET_KEY']}".encode()).hexdigest()
     return {
-        **_keys(),
+        **keys,
+        # The webhook's app secret (we sign the bench's deliveries with it); Graph calls would go
+        # to a closed local port, and no Celery worker runs, so nothing leaves the machine.
+        "META_APP_SECRET": derived[:32],
+        "META_VERIFY_TOKEN": derived[32:],
+        "META_GRAPH_BASE_URL": "http://127.0.0.1:9",
         "DJANGO_ENV": "production",
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_ENV_FILE": "",  # a developer's .env never leaks into the figures

@@ -83,15 +83,32 @@ def build(manifest: dict) -> dict:
     }
 
 
-def meta_webhook(org) -> dict | None:
-    """A signed Meta leadgen webhook POST, if integrations.meta has landed; else None."""
+META_PAGE_ID = "900000000000001"
+
+
+def meta_webhook(org, count: int = 3000) -> list[tuple[str, bytes]] | None:
+    """Signed Meta leadgen deliveries for a page mapped to the big org, each a new lead id.
+
+    None when integrations.meta has not landed in this tree. Ids start from the clock, so a
+    later run never replays an earlier run's leads (a replay is the cheaper, deduplicated path).
+    """
     try:
-        from integrations.meta import views as meta_views  # noqa: F401
+        from integrations.meta.models import MetaPage
+        from integrations.meta.signature import SIGNATURE_HEADER  # noqa: F401
     except ImportError:
         return None
-    secret = getattr(settings, "META_APP_SECRET", "")
-    if not secret:
-        return None
-    body = json.dumps({"object": "page", "entry": [{"id": "0", "time": 0, "changes": []}]}).encode()
-    signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return {"body": body, "headers": {"X-Hub-Signature-256": signature, "Content-Type": "application/json"}}
+    import time
+
+    from tenants.scope import org_scope
+
+    with org_scope(org):
+        MetaPage.objects.get_or_create(page_id=META_PAGE_ID, defaults={"name": "Bench page", "organization": org})
+    secret = settings.META_APP_SECRET.encode()
+    first = int(time.time()) * 10_000
+    out = []
+    for n in range(count):
+        body = json.dumps({"object": "page", "entry": [{"id": META_PAGE_ID, "time": 1764770000, "changes": [
+            {"field": "leadgen", "value": {"leadgen_id": str(first + n), "page_id": META_PAGE_ID,
+                                           "form_id": "555000111", "created_time": 1764770000}}]}]}).encode()
+        out.append(("sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest(), body))
+    return out

@@ -24,6 +24,7 @@ class Scenario:
     method: str = "GET"
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    signed_bodies: list[tuple[str, bytes]] = field(default_factory=list)  # (signature, body), rotated
     ok_statuses: tuple[int, ...] = (200,)
     allow_429: bool = False  # the scenario itself says 429s from the limiter are expected
 
@@ -82,10 +83,13 @@ def run(scenario: Scenario, *, seconds: float, connections: int, threads: int = 
         body_file.write_bytes(scenario.body)
         headers_file = Path(tmp) / "headers"
         headers_file.write_text("".join(f"{k}: {v}\n" for k, v in scenario.headers.items()))
+        bodies_file = Path(tmp) / "bodies"
+        bodies_file.write_bytes(b"".join(sig.encode() + b"\t" + body + b"\n" for sig, body in scenario.signed_bodies))
         variables = {
             **os.environ, "BENCH_PATHS": str(paths_file), "BENCH_COOKIE": scenario.cookie,
             "BENCH_XFF": "1" if scenario.xff else "0", "BENCH_METHOD": scenario.method,
             "BENCH_BODY_FILE": str(body_file) if scenario.body else "", "BENCH_HEADERS": str(headers_file),
+            "BENCH_BODIES": str(bodies_file) if scenario.signed_bodies else "",
         }
         command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                    "-s", str(LUA), f"http://{env.HOST}:{env.PORT}"]

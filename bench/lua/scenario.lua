@@ -3,7 +3,8 @@
 --   BENCH_COOKIE  Cookie header for staff scenarios (a signed-in, verified session)
 --   BENCH_XFF     "1": a different client address per request (X-Forwarded-For, one trusted hop)
 --   BENCH_METHOD  GET (default) or POST; BENCH_BODY_FILE the POST body
---   BENCH_HEADERS file with extra "Name: value" lines (e.g. a webhook signature)
+--   BENCH_HEADERS file with extra "Name: value" lines
+--   BENCH_BODIES  file of "<X-Hub-Signature-256>\t<body>" lines, rotated (signed webhook POSTs)
 -- Every request says it came through the TLS proxy (X-Forwarded-Proto: https), as in production.
 -- done() prints one JSON line: latency percentiles (ms), requests, errors and a count per status.
 
@@ -37,6 +38,11 @@ function init(args)
   base = {["X-Forwarded-Proto"] = "https", ["User-Agent"] = "Mozilla/5.0 (cradle-bench) Safari/605.1.15"}
   local cookie = os.getenv("BENCH_COOKIE")
   if cookie and cookie ~= "" then base["Cookie"] = cookie end
+  signed = {}
+  for _, line in ipairs(lines(os.getenv("BENCH_BODIES"))) do
+    local sig, payload = line:match("^([^\t]+)\t(.*)$")
+    signed[#signed + 1] = {sig, payload}
+  end
   for _, line in ipairs(lines(os.getenv("BENCH_HEADERS"))) do
     local k, v = line:match("^([^:]+):%s*(.*)$")
     base[k] = v
@@ -51,7 +57,13 @@ function request()
     -- 10.x.y.z from a per-thread counter: each address is seen about once per run.
     headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", id, math.floor(n / 256) % 256, n % 256)
   end
-  return wrk.format(method, paths[(n % #paths) + 1], headers, body)
+  local payload = body
+  if #signed > 0 then
+    local pick = signed[(n % #signed) + 1]
+    headers["X-Hub-Signature-256"] = pick[1]
+    payload = pick[2]
+  end
+  return wrk.format(method, paths[(n % #paths) + 1], headers, payload)
 end
 
 function response(status, headers, body)
