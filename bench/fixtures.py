@@ -36,6 +36,20 @@ def staff_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def verify_pii(manifest: dict) -> None:
+    """The seeded rows read back as the app reads them: ciphertexts decrypt, hashes match."""
+    from surrogates.models import Surrogate
+    from tenants import pii
+    from tenants.scope import unscoped
+
+    with unscoped():
+        for entry in manifest["orgs"]:
+            for surrogate in Surrogate.objects.filter(organization_id=entry["id"]).order_by("?")[:3]:
+                assert surrogate.email_hash == pii.email_hash(surrogate.email), surrogate.pk
+                assert surrogate.phone_hash == pii.phone_hash(surrogate.phone), surrogate.pk
+                assert isinstance(surrogate.date_of_birth, datetime.date), surrogate.pk
+
+
 def build(manifest: dict) -> dict:
     """Everything the scenarios need, read from (or written to) the bench database."""
     from forms_public import demo as forms_demo
@@ -61,6 +75,7 @@ def build(manifest: dict) -> dict:
         surrogate = Surrogate.objects.filter(archived_at__isnull=True).order_by("-id").first()
         _link, form_token = forms_services.link_issue(membership=admin_membership, surrogate=surrogate, form=form,
                                                       days=1, token=secrets.token_urlsafe(32))
+    verify_pii(manifest)
     today = datetime.date.today() + datetime.timedelta(days=1)
     slots_query = lambda b: (f"/book/{b['slug']}/slots/?type={b['type']}&start={today.isoformat()}"  # noqa: E731
                              f"&end={(today + datetime.timedelta(days=29)).isoformat()}&tz=Europe/Paris")
