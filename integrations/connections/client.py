@@ -59,8 +59,8 @@ def _error_code(response) -> str:
     error = body.get("error")
     if isinstance(error, dict):  # Google API style {"error": {"status": ...}}
         error = error.get("status") or ""
-    if not error and "reason" in body:  # Zoom: {"reason": "Invalid Token!", "error": "invalid_request"}
-        error = body.get("reason")
+    # Only the short error code: free-text fields (error_description, Zoom's "reason") can echo
+    # the code or token that was sent.
     code = str(error or "")
     return "".join(ch for ch in code if ch.isalnum() or ch in "_-. ")[:60]
 

@@ -4,7 +4,7 @@ import hashlib
 import logging
 from urllib.parse import urlencode
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.connections import client, providers
@@ -63,6 +63,13 @@ def connection_complete(*, membership, provider: str, code: str, code_verifier: 
         raise ConnectFlowError(
             f"{config.label} was connected without every permission Cradle needs. Connect again and allow all of them."
         )
+    try:
+        return _store_grant(membership=membership, config=config, answer=answer, account=account)
+    except IntegrityError:  # the same member finished a second connect flow at the same moment
+        raise ConnectFlowError(PROVIDER_FAILED.format(label=config.label)) from None
+
+
+def _store_grant(*, membership, config, answer, account) -> OAuthConnection:
     with transaction.atomic():
         connection = (
             OAuthConnection.objects.select_for_update()
