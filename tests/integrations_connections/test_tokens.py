@@ -1,6 +1,7 @@
 """fresh_access_token against the local fake provider: refresh before expiry, refresh token kept
 when the provider omits it, revoked grant -> reconnect needed and no further calls, and one
 refresh for two concurrent workers (row lock, two PostgreSQL connections)."""
+import logging
 import threading
 from urllib.parse import parse_qs
 
@@ -101,16 +102,19 @@ def test_401_on_refresh_is_a_revoked_grant(member, fake_oauth):
     assert _reload(conn).status == OAuthConnection.Status.RECONNECT_NEEDED
 
 
-def test_a_provider_5xx_on_refresh_is_transient_and_keeps_the_connection(member, fake_oauth):
+def test_a_provider_5xx_on_refresh_is_transient_and_keeps_the_connection(member, fake_oauth, caplog):
+    caplog.set_level(logging.DEBUG)
     conn = make_connection(member, fake=fake_oauth, expires_in=30)
     fake_oauth.token_status = 503
     with org_scope(member.organization), pytest.raises(TokenUnavailable):
         fresh_access_token(member, "gmail")
     fresh = _reload(conn)
     assert fresh.status == OAuthConnection.Status.CONNECTED and fresh.access_token == "ya29.initial"
+    assert "503" in caplog.text and conn.refresh_token not in caplog.text and "ya29.initial" not in caplog.text
     fake_oauth.token_status = None
     with org_scope(member.organization):
-        assert fresh_access_token(member, "gmail").startswith("ya29.access-")
+        token = fresh_access_token(member, "gmail")
+    assert token.startswith("ya29.access-") and token not in caplog.text
 
 
 def test_no_connection_or_no_refresh_token_is_reconnect_needed(member, world, fake_oauth):
