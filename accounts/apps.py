@@ -11,3 +11,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Sign-in security"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from accounts import signals  # noqa: F401  (records sign-ins and sign-outs)

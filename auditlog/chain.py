@@ -30,6 +30,7 @@ SECURITY_ACTIONS = {
     "invitation.resent",
     "invitation.revoked",
     "invitation.accepted",
+    "membership.mfa_reset",
     "surrogate.stage_regression_rejected",
     "matching.approval_decided",
     "surrogate.import_started",

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "social_django",
     "channels",
     "csp",
@@ -59,6 +61,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sets request.user.is_verified(); the two after it end idle/old/revoked sessions, then hold
+    # every signed-in request that has not passed the second factor (accounts/middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionActivityMiddleware",
+    "accounts.middleware.MFAGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, so the view *and* template rendering run inside the organization scope.
@@ -148,6 +155,12 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "surrogates:list"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_LOGIN_ENABLED = env.bool("PASSWORD_LOGIN_ENABLED", default=True)
+# MFA (accounts.mfa): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cradle")
+# Sessions (accounts.sessions), in seconds: signed out after this long without a request, and
+# after this long since sign-in whatever the activity.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60 * 60)
 # Google sign-in (accounts.google, OpenID Connect): shown on the login page when the client is set.
 # GOOGLE_OIDC_ENDPOINT is the issuer base (discovery at <it>/.well-known/openid-configuration), so
 # dev and tests can point it at a local fake provider.

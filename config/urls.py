@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from accounts.urls import team_urlpatterns as accounts_team_urls
 from config import health
 from tenants.admin_site import admin_site
 
@@ -8,6 +9,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin_site.urls),
     path("", include("tenants.urls")),
+    path("accounts/", include("accounts.urls")),  # MFA, your sessions, password (login/logout: tenants.urls)
+    path("team/", include((accounts_team_urls, "accounts-team"))),  # /team/<membership>/reset-mfa/
     path("auth/", include("accounts.google_urls")),  # Google sign-in: /auth/login|complete/google-oauth2/
     path("team/", include("tenants.team_urls")),
     path("surrogates/", include("surrogates.urls")),

@@ -7,6 +7,7 @@ deactivated member's open socket is closed on its next message.
 """
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
 from tenants.models import Membership
@@ -14,6 +15,13 @@ from tenants.scope import org_scope, unscoped
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _passed_mfa(user, persistent_id) -> bool:
+    from accounts.mfa import session_device_is_valid
+
+    return session_device_is_valid(user, persistent_id)
 
 
 @database_sync_to_async
@@ -35,6 +43,10 @@ class OrgScopedConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         session = self.scope.get("session") or {}
         if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if not await _passed_mfa(user, session.get(DEVICE_ID_SESSION_KEY)):
+            # The same gate as HTTP (accounts.middleware.MFAGateMiddleware): password alone is not enough.
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.membership = await _membership_for(user, session.get(ACTIVE_ORG_SESSION_KEY))

@@ -5,6 +5,7 @@ import random
 from django.db import transaction
 from django.urls import reverse
 
+from accounts.mfa import base32_secret, demo_device
 from forms_public import demo as forms_demo
 from integrations.meta import demo as meta_demo
 from booking.demo import booking_manifest, seed_booking
@@ -50,6 +51,8 @@ def seed_organization(spec: dict) -> Organization:
             )
             for role in Role.values
         }
+        for membership in members.values():
+            demo_device(user=membership.user)  # enrolled in MFA; the secret is kept across re-runs
         if not Surrogate.objects.exists():
             _seed_surrogates(organization, members)
         seed_booking(organization=organization, membership=members[Role.CASE_MANAGER])
@@ -107,7 +110,12 @@ def build_manifest(*, base_url: str) -> dict:
         organization = Organization.objects.get(slug=spec["slug"])
         with org_scope(organization):
             users = [
-                {"email": m.user.email, "password": DEMO_PASSWORD, "role": m.role}
+                {
+                    "email": m.user.email,
+                    "password": DEMO_PASSWORD,
+                    "role": m.role,
+                    "totp_secret": base32_secret(demo_device(user=m.user)),  # base32, as authenticator apps take it
+                }
                 for m in Membership.objects.select_related("user").order_by("role")
                 if m.user.email == demo_email(organization.slug, m.role)
             ]

@@ -91,9 +91,18 @@ def scope_a(world):
         yield world.org_a
 
 
-def login(client, membership):
-    client.force_login(membership.user)
+def login_user(client, user, **session_values):
+    """Signed in and past the second factor (accounts.mfa), as after password + authenticator code."""
+    from accounts.mfa import demo_device
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    client.force_login(user)
     session = client.session
-    session["active_org_id"] = membership.organization_id
+    session[DEVICE_ID_SESSION_KEY] = demo_device(user=user).persistent_id
+    session.update(session_values)
     session.save()
     return client
+
+
+def login(client, membership):
+    return login_user(client, membership.user, active_org_id=membership.organization_id)

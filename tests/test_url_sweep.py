@@ -24,6 +24,7 @@ from surrogates.models import Stage
 from tenants.models import Organization, Role, TenantModel
 from tenants.scope import org_scope
 from tests.booking.helpers import populate_for_sweep as populate_booking
+from tests.accounts import sweep as accounts_sweep
 from tests.conftest import login
 from tests.forms_public import sweep as forms_sweep
 from tests.messaging import sweep as messaging_sweep
@@ -131,10 +132,11 @@ def _populate(world, org):
     populate_booking(world, org)  # booking link, types, hours, an override, pending + confirmed appointments
     messaging_sweep.populate(world, org)  # email template, campaign, a queued message, a suppression
     matching_sweep.populate(world, org)  # queue, intended parents, matches, approvals, an event, an import
+    people = accounts_sweep.populate(world, org)  # a signed-in session per member (a person's, not the org's)
     team_sweep.populate(world, org)  # a pending invitation and a deactivated member
     zoom_sweep.populate(world, org)  # a Zoom meeting for an appointment and one for a surrogate (never sent)
     with org_scope(org):
-        return [
+        return people + [
             obj
             for model in _tenant_models()
             if any(f.name == "public_id" for f in model._meta.get_fields())
@@ -300,6 +302,7 @@ def test_other_orgs_objects_give_404_on_every_object_url(sweep, world, capsys):
         "Surrogate", "Note", "Task", "StatusChangeRequest", "Form", "ApplicationLink", "Submission", "Upload",
         "Queue", "IntendedParent", "Match", "MatchApproval", "MatchEvent", "ImportJob", "ZoomMeeting", "Membership", "Invitation",
     }
+    assert {"Membership", "UserSession"} <= {type(o).__name__ for o in b_objects}
     routes, _ = object_routes()
     assert routes
     with org_scope(world.org_a):

@@ -11,12 +11,14 @@ import pytest
 import requests
 from django.core import mail
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from social_django.models import UserSocialAuth
 
 from auditlog.models import AuditEntry
 from tenants.invitations import invitation_create
 from tenants.models import Invitation, Membership, Role, User
 from tenants.scope import org_scope, unscoped
+from tests.accounts.helpers import current_code
 from tests.fakes.google_oidc import CLIENT_ID, fake_google, google_provider  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.postgres
@@ -303,6 +305,12 @@ def test_invitation_email_link_then_google_sign_in_accepts(client, world, fake_g
     fake_google.identity = {"sub": "g-24", "email": "linked@agency-a.test", "email_verified": True}
     response = sign_in(client, next_url=link)
     assert response.status_code == 302 and response["Location"] == link
+    # The MFA gate comes first (accounts.middleware): a new person enrolls, then goes on.
+    held = client.get(link)
+    assert held["Location"].startswith("/accounts/mfa/enroll/")
+    client.get(held["Location"])
+    device = TOTPDevice.objects.get(user__email="linked@agency-a.test")
+    assert client.post(held["Location"], {"code": current_code(device)}).status_code == 200
     assert client.get(link)["Location"] == "/"  # already accepted by them: straight in
     with unscoped():
         assert Membership.objects.get(user__email="linked@agency-a.test").role == Role.INTAKE_SPECIALIST

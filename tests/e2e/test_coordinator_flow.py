@@ -10,6 +10,7 @@ from surrogates.services import surrogate_create
 from tenants.models import Role
 from tenants.scope import org_scope
 from tests.conftest import PASSWORD
+from tests.e2e.mfa import complete_mfa
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -47,6 +48,7 @@ def sign_in(page, base_url, email):
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    complete_mfa(page, base_url, email)
     page.wait_for_url(f"{base_url}/surrogates/**")
 
 

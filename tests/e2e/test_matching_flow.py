@@ -10,6 +10,7 @@ from tenants.models import Role
 from tenants.scope import org_scope
 from tests.e2e.test_coordinator_flow import browser  # noqa: F401  (the Chromium fixture, same launch settings)
 from tests.conftest import PASSWORD
+from tests.e2e.mfa import complete_mfa
 from tests.matching.helpers import parent, ready_surrogate
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser]
@@ -19,8 +20,8 @@ def sign_in(page, base_url, email):
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", email)
     page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
+    page.click("button[type=submit]")
+    complete_mfa(page, base_url, email)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from surrogates.models import Stage, Surrogate, Task
 from tenants.admin_site import admin_site
 from tenants.models import ActivityEvent, MemberPermission, Membership, Organization, Role, RolePermission, User
 from tenants.scope import org_scope, unscoped
-from tests.conftest import login
+from tests.conftest import login, login_user
 
 pytestmark = pytest.mark.postgres
 
@@ -276,7 +276,7 @@ def test_revoked_org_manage_permission_loses_admin(client, world, data):
 
 def test_superuser_sees_every_org(client, world, data):
     operator = User.objects.create_superuser(email="ops@platform.test", password="x-very-long-password-1")
-    client.force_login(operator)
+    login_user(client, operator)
     response = client.get(admin_url(Membership))
     assert response.status_code == 200
     orgs = {m.organization_id for m in response.context["cl"].result_list}

@@ -1,7 +1,7 @@
 """Seed two demo agencies. Idempotent: a second run changes nothing and prints the same manifest.
 
 `--json` prints the manifest scripts and end-to-end tests drive the app with; its shape is a
-contract: {"orgs": [{"slug", "name", "users": [{"email", "password", "role"}],
+contract: {"orgs": [{"slug", "name", "users": [{"email", "password", "role", "totp_secret"}],
 "surrogates": [{"id", "url"}]}]}.
 """
 import json as jsonlib
@@ -33,7 +33,13 @@ class Command(BaseCommand):
         for org in manifest["orgs"]:
             self.stdout.write(f"\n{org['name']} ({org['slug']}), {len(org['surrogates'])} surrogates")
             for user in org["users"]:
-                self.stdout.write(f"  {user['role']:<18} {user['email']:<32} password: {user['password']}")
+                self.stdout.write(
+                    f"  {user['role']:<18} {user['email']:<32} password: {user['password']}  MFA key: {user['totp_secret']}"
+                )
+        self.stdout.write(
+            "\nAfter the password, enter the 6-digit code from: .venv/bin/python manage.py demo_totp <email>"
+            "\n(or add the MFA key above to any authenticator app)."
+        )
 
 
 def _dumps(data) -> str:
