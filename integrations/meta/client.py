@@ -5,13 +5,14 @@ Failures are classified for the caller:
   error codes Meta documents as temporary: 1, 2, 4, 17, 32, 341, 613).
 - GraphPermanent: retrying will not help (bad token 190, unknown object 100, other 4xx).
 Messages carry Graph's code and message only; never the token or lead data.
-The HTTP library's own retries are off, so every attempt is one we decide on.
+The HTTP library's own retries are off (integrations.http), so every attempt is one we decide on.
+Both calls are safe to repeat (a read; events deduplicated by event_id), so unlike Gmail or Zoom
+there is no "may have landed" reconciliation: anything not clearly permanent is retried.
 """
 import requests
 from django.conf import settings
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
+from integrations.http import no_retry_session
 from integrations.meta.signature import appsecret_proof
 
 TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613}
@@ -32,21 +33,12 @@ class GraphPermanent(GraphError):
     pass
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.trust_env = False
-    return session
-
-
 def _url(path: str) -> str:
     return f"{settings.META_GRAPH_BASE_URL}/{settings.META_GRAPH_VERSION}/{path}"
 
 
 def _raise_for(response: requests.Response) -> None:
-    if response.status_code < 400:
+    if response.status_code < 300:
         return
     code, message = None, ""
     try:
@@ -63,8 +55,10 @@ def _raise_for(response: requests.Response) -> None:
 
 def _call(method: str, path: str, **kwargs) -> dict:
     try:
-        with _session() as session:
-            response = session.request(method, _url(path), timeout=settings.META_HTTP_TIMEOUT, **kwargs)
+        with no_retry_session() as session:
+            response = session.request(
+                method, _url(path), timeout=settings.META_HTTP_TIMEOUT, allow_redirects=False, **kwargs
+            )
     except requests.Timeout as exc:
         raise GraphTransient("Graph did not answer in time") from exc
     except requests.RequestException as exc:
