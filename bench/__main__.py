@@ -173,7 +173,8 @@ def print_table(result) -> None:
               f"{queries:>9}{sql:>8}{row['error_rate']:>8.2%}{row['rate_limited']:>7}")
     s = result["scoping"]
     print(f"\nscoping: scoped {s['scoped_ms']:.3f} ms vs by hand {s['by_hand_ms']:.3f} ms = {s['ratio']:.3f}x "
-          f"(same SQL: {s['same_sql']}, {s['iterations']} interleaved runs)")
+          f"(median of {s['iterations']} interleaved pairs; same SQL: {s['same_sql']}); ORM only "
+          f"{s['orm_only_scoped_us']:.0f} us vs {s['orm_only_by_hand_us']:.0f} us")
     c = result["slots_compute"]
     print(f"slots: {c['median_ms']:.2f} ms median, {c['p95_ms']:.2f} ms p95 for 30 days, "
           f"{c['appointments']} appointments, {c['slots']} slots offered")

@@ -58,42 +58,66 @@ def queries_per_request(scenario, runs: int = 5) -> dict:
             "statuses": sorted(statuses)}
 
 
-def scoping_overhead(org, iterations: int = 400) -> dict:
+def scoping_overhead(org, iterations: int = 600) -> dict:
     """Same 50-row page of the 300k org: scoped manager vs an unscoped query with the org filter by hand.
 
-    Both run the identical SQL (checked); the difference is the manager's work per queryset. Runs
-    are interleaved so machine noise lands on both sides alike.
+    Both run the identical SQL (checked); the difference is the manager's work per queryset.
+    Runs are interleaved in pairs so the machine's drift lands on both sides alike; the ratio is
+    of the medians (the median of per-pair ratios is kept too). Also reported: the ORM-only cost
+    (build and compile the SQL, no database) of each, in microseconds.
     """
     from surrogates.models import Surrogate
     from tenants.scope import org_scope, unscoped
 
+    def scoped_qs():
+        return Surrogate.objects.filter(archived_at__isnull=True).order_by("-created_at", "-id")[:50]
+
+    def hand_qs():
+        return (Surrogate.objects.filter(organization_id=org.pk).filter(archived_at__isnull=True)
+                .order_by("-created_at", "-id")[:50])
+
     def scoped():
         with org_scope(org):
-            return list(Surrogate.objects.filter(archived_at__isnull=True).order_by("-created_at", "-id")[:50])
+            return list(scoped_qs())
 
     def by_hand():
         with unscoped():
-            return list(Surrogate.objects.filter(organization_id=org.pk, archived_at__isnull=True)
-                        .order_by("-created_at", "-id")[:50])
+            return list(hand_qs())
 
     with org_scope(org):
-        scoped_sql = str(Surrogate.objects.filter(archived_at__isnull=True).order_by("-created_at", "-id")[:50].query)
+        scoped_sql = str(scoped_qs().query)
     with unscoped():
-        hand_sql = str(Surrogate.objects.filter(organization_id=org.pk, archived_at__isnull=True)
-                       .order_by("-created_at", "-id")[:50].query)
+        hand_sql = str(hand_qs().query)
     samples = {"scoped": [], "by_hand": []}
+    ratios = []
     for fn in (scoped, by_hand):
         fn()
     for index in range(iterations):
         pair = (("scoped", scoped), ("by_hand", by_hand)) if index % 2 else (("by_hand", by_hand), ("scoped", scoped))
+        timing = {}
         for name, fn in pair:
             started = time.perf_counter()
             fn()
-            samples[name].append(time.perf_counter() - started)
+            timing[name] = time.perf_counter() - started
+            samples[name].append(timing[name])
+        ratios.append(timing["scoped"] / timing["by_hand"])
+
+    orm = {"scoped": [], "by_hand": []}
+    for index in range(4000):  # interleaved too: build and compile the SQL, no database
+        name, enter, build = ("scoped", lambda: org_scope(org), scoped_qs) if index % 2 else (
+            "by_hand", unscoped, hand_qs)
+        with enter():
+            started = time.perf_counter()
+            str(build().query)
+            orm[name].append(time.perf_counter() - started)
+
     scoped_ms = statistics.median(samples["scoped"]) * 1000
     hand_ms = statistics.median(samples["by_hand"]) * 1000
     return {"scoped_ms": scoped_ms, "by_hand_ms": hand_ms, "ratio": scoped_ms / hand_ms,
-            "same_sql": scoped_sql == hand_sql, "iterations": iterations}
+            "median_pair_ratio": statistics.median(ratios), "same_sql": scoped_sql == hand_sql,
+            "iterations": iterations,
+            "orm_only_scoped_us": statistics.median(orm["scoped"]) * 1e6,
+            "orm_only_by_hand_us": statistics.median(orm["by_hand"]) * 1e6}
 
 
 def slots_compute(org, booking: list[dict], runs: int = 30) -> dict:
