@@ -166,3 +166,18 @@ def test_last_active_is_written_at_most_once_a_minute(world, case_a):
         assert len(writes) == 1 and writes[0].startswith("UPDATE")
         assert UserSession.objects.get(user=case_a.user).last_active_at == start + datetime.timedelta(seconds=61)
         assert session_writes() == []
+
+
+def test_the_gates_add_no_query_of_their_own_to_a_normal_request(world, case_a):
+    """The hot path: once recorded, a verified request costs django-otp's one device lookup by
+    primary key and nothing from accounts (no session row read, no write within the minute)."""
+    client = login(Client(), case_a)
+    client.get("/surrogates/")
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/surrogates/").status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in sql if "accounts_" in q]
+    device_reads = [q for q in sql if "otp_totp_totpdevice" in q]
+    assert len(device_reads) == 1 and '"otp_totp_totpdevice"."id" =' in device_reads[0]
+    print(f"/surrogates/: {len(sql)} queries, of which {len(device_reads)} django-otp device read, 0 accounts")
+
