@@ -113,38 +113,37 @@ def rotate_column_set(column_set, *, newest, all_keys, batch_size, max_batches=N
         if max_batches is not None and used >= max_batches:
             return counts, used, False
         used += 1
-        with transaction.atomic():
-            for row in rows:
-                row_pk, values = row[0], row[1:]
-                counts.rows += 1
-                for fld, value in zip(column_set.fields, values):
-                    if value in (None, ""):
+        pending = {fld.column: [] for fld in column_set.fields}  # column -> [(new, pk, old)]
+        for row in rows:
+            row_pk, values = row[0], row[1:]
+            counts.rows += 1
+            for fld, value in zip(column_set.fields, values):
+                if value in (None, ""):
+                    continue
+                token = value.encode()
+                try:
+                    newest.decrypt(token)
+                    counts.current += 1
+                    continue
+                except InvalidToken:
+                    pass
+                try:
+                    pending[fld.column].append((all_keys.rotate(token).decode(), row_pk, value))
+                except InvalidToken:
+                    counts.unreadable += 1
+                    counts.unreadable_rows.append(row_pk)
+        if write:
+            with transaction.atomic(), connection.cursor() as cursor:
+                for column, params in pending.items():
+                    if not params:
                         continue
-                    token = value.encode()
-                    try:
-                        newest.decrypt(token)
-                        counts.current += 1
-                        continue
-                    except InvalidToken:
-                        pass
-                    try:
-                        rotated = all_keys.rotate(token).decode()
-                    except InvalidToken:
-                        counts.unreadable += 1
-                        counts.unreadable_rows.append(row_pk)
-                        continue
-                    if not write:
-                        counts.rotated += 1
-                        continue
-                    col = qn(fld.column)
-                    with connection.cursor() as cursor:
-                        cursor.execute(
-                            f"UPDATE {table} SET {col} = %s WHERE {pk} = %s AND {col} = %s", [rotated, row_pk, value]
-                        )
-                        if cursor.rowcount == 1:
-                            counts.rotated += 1
-                        else:
-                            counts.changed_meanwhile += 1
+                    col = qn(column)
+                    cursor.executemany(f"UPDATE {table} SET {col} = %s WHERE {pk} = %s AND {col} = %s", params)
+                    # rowcount after executemany is the total of rows updated
+                    counts.rotated += cursor.rowcount
+                    counts.changed_meanwhile += len(params) - cursor.rowcount
+        else:
+            counts.rotated += sum(len(params) for params in pending.values())
         if progress:
             progress(len(rows))
     return counts, used, True
