@@ -15,5 +15,5 @@ urlpatterns = [
 
 # Mounted under /team/ (config/urls.py): the team page itself is tenants'.
 team_urlpatterns = [
-    path("<uuid:membership_id>/reset-mfa/", mfa_views.reset_member_mfa, name="reset-mfa"),
+    path("members/<uuid:membership_id>/reset-mfa/", mfa_views.reset_member_mfa, name="reset-mfa"),
 ]

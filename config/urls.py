@@ -9,10 +9,10 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin_site.urls),
     path("", include("tenants.urls")),
-    path("accounts/", include("accounts.urls")),  # MFA, your sessions, password (login/logout: tenants.urls)
-    path("team/", include((accounts_team_urls, "accounts-team"))),  # /team/<membership>/reset-mfa/
     path("auth/", include("accounts.google_urls")),  # Google sign-in: /auth/login|complete/google-oauth2/
     path("team/", include("tenants.team_urls")),
+    path("accounts/", include("accounts.urls")),  # MFA, your sessions, password (login/logout: tenants.urls)
+    path("team/", include((accounts_team_urls, "accounts-team"))),  # /team/members/<membership>/reset-mfa/
     path("surrogates/", include("surrogates.urls")),
     path("matches/", include("matching.urls")),
     path("audit/", include("auditlog.urls")),

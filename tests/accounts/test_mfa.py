@@ -73,7 +73,7 @@ def test_every_kind_of_page_is_refused_before_verification(client, world, case_a
         assert client.post(url, {"full_name": "Sneaky"}).status_code == 403, url
     with unscoped():
         admin_membership_id = admin.public_id
-    assert client.post(f"/team/{admin_membership_id}/reset-mfa/").status_code == 403
+    assert client.post(f"/team/members/{admin_membership_id}/reset-mfa/").status_code == 403
     # Script callers get JSON, not an HTML redirect.
     api = client.get("/surrogates/", HTTP_ACCEPT="application/json")
     assert api.status_code == 403 and api.json()["mfa_required"] is True
@@ -156,8 +156,10 @@ def test_admin_resets_a_members_mfa_audited_and_their_sessions_end(client, world
     assert member_client.get("/surrogates/").status_code == 200
 
     login(client, admin)
-    response = client.post(f"/team/{case_a.public_id}/reset-mfa/")
-    assert response.status_code == 302
+    team = client.get("/team/").content.decode()
+    assert f'action="/team/members/{case_a.public_id}/reset-mfa/"' in team
+    response = client.post(f"/team/members/{case_a.public_id}/reset-mfa/", {"back": "/team/"})
+    assert response.status_code == 302 and response["Location"] == "/team/"
     assert not TOTPDevice.objects.filter(user=case_a.user).exists()
     assert not RecoveryCode.objects.filter(user=case_a.user).exists()
     # Their open session is gone at once.
@@ -177,8 +179,8 @@ def test_reset_mfa_outsider_gets_404_and_nothing_changes(client, world):
     case_b = world.member(world.org_b, Role.CASE_MANAGER)
     device, _ = enrolled(case_b.user)
     login(client, admin_a)
-    assert client.post(f"/team/{case_b.public_id}/reset-mfa/").status_code == 404
-    assert client.post("/team/00000000-0000-0000-0000-000000000000/reset-mfa/").status_code == 404
+    assert client.post(f"/team/members/{case_b.public_id}/reset-mfa/").status_code == 404
+    assert client.post("/team/members/00000000-0000-0000-0000-000000000000/reset-mfa/").status_code == 404
     assert TOTPDevice.objects.filter(pk=device.pk, confirmed=True).exists()
 
 
@@ -186,9 +188,9 @@ def test_reset_mfa_is_admin_only_and_post_only(client, world, case_a):
     intake = world.member(world.org_a, Role.INTAKE_SPECIALIST)
     device, _ = enrolled(case_a.user)
     login(client, intake)
-    assert client.post(f"/team/{case_a.public_id}/reset-mfa/").status_code == 403
+    assert client.post(f"/team/members/{case_a.public_id}/reset-mfa/").status_code == 403
     login(client, world.member(world.org_a, Role.ADMIN))
-    assert client.get(f"/team/{case_a.public_id}/reset-mfa/").status_code == 405
+    assert client.get(f"/team/members/{case_a.public_id}/reset-mfa/").status_code == 405
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
