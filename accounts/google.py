@@ -6,6 +6,8 @@ audience, azp and lifetime. We add what it leaves to the deployment: the provide
 (settings, so tests and dev point it at a fake provider), and identity taken only from the
 signed ID token, never from a second, unsigned userinfo call.
 """
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from social_core.backends.open_id_connect import OpenIdConnectAuth
 
@@ -14,6 +16,16 @@ GOOGLE_ISSUER = "https://accounts.google.com"
 
 def google_signin_configured() -> bool:
     return bool(settings.GOOGLE_OIDC_CLIENT_ID and settings.GOOGLE_OIDC_CLIENT_SECRET and settings.GOOGLE_OIDC_ENDPOINT)
+
+
+def allow_google_form(response):
+    """For a page holding a "Sign in with Google" form. The form posts to us and we redirect to the
+    provider; browsers hold that redirect to the page's CSP form-action, which is 'self' elsewhere."""
+    if google_signin_configured():
+        parts = urlsplit(settings.GOOGLE_OIDC_ENDPOINT)
+        existing = getattr(response, "_csp_update", None) or {}
+        response._csp_update = {**existing, "form-action": [*existing.get("form-action", []), f"{parts.scheme}://{parts.netloc}"]}
+    return response
 
 
 class GoogleSignIn(OpenIdConnectAuth):

@@ -52,7 +52,7 @@ def require_verified_email(backend, details, *args, **kwargs):
     return {"verified_email": email}
 
 
-def resolve_member(backend, verified_email, uid, user=None, *args, **kwargs):
+def resolve_member(backend, details, verified_email, uid, user=None, *args, **kwargs):
     """The account this verified address signs in to (after accepting its pending invitations).
 
     Runs before social_user, so `user` here is whoever is already signed in on this browser.
@@ -71,7 +71,7 @@ def resolve_member(backend, verified_email, uid, user=None, *args, **kwargs):
     if account is not None and not account.is_active:
         _refuse(backend, "account_disabled", email)
 
-    account = invitations_accept_for_signin(email=email, user=account)
+    account = invitations_accept_for_signin(email=email, user=account, full_name=details.get("fullname") or "")
     with unscoped():
         has_membership = account is not None and Membership.objects.filter(user=account, is_active=True).exists()
     if not has_membership:

@@ -178,7 +178,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def invitations_accept_for_signin(*, email: str, user: User | None) -> User | None:
+def invitations_accept_for_signin(*, email: str, user: User | None, full_name: str = "") -> User | None:
     """Google sign-in with a verified address: accept every usable invitation sent to it.
 
     Creates the account (no usable password) when the address has none yet. Returns the account,
@@ -194,7 +194,7 @@ def invitations_accept_for_signin(*, email: str, user: User | None) -> User | No
         return user
     with transaction.atomic():
         if user is None:
-            user = User.objects.create_user(email=email, password=None)
+            user = User.objects.create_user(email=email, password=None, full_name=(full_name or "").strip()[:150])
         for invitation in pending:
             with org_scope(invitation.organization):
                 try:

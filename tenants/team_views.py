@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.google import google_signin_configured
+from accounts.google import allow_google_form, google_signin_configured
 from tenants import invitations, selectors, team
 from tenants.access import member_required
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
@@ -147,7 +147,7 @@ def invitation_accept(request, invitation, token):
     if not request.user.is_authenticated:
         if request.method == "POST":
             return redirect_to_login(request.path)
-        return render(request, "tenants/invitation.html", {**context, "state": "sign_in"})
+        return allow_google_form(render(request, "tenants/invitation.html", {**context, "state": "sign_in"}))
     if request.user.email.strip().lower() != invitation.email:
         return render(request, "tenants/invitation.html", {**context, "state": "wrong_account"}, status=403)
     if request.method != "POST":

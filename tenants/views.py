@@ -8,7 +8,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from accounts.google import google_signin_configured
+from accounts.google import allow_google_form, google_signin_configured
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
 from tenants.ratelimits import ip_key, login_account_key
 
@@ -36,6 +36,9 @@ class LoginView(auth_views.LoginView):
         if not settings.PASSWORD_LOGIN_ENABLED and (request.method == "POST" or not google_signin_configured()):
             raise Http404("Password login is switched off for this deployment.")
         return super().dispatch(request, *args, **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        return allow_google_form(super().render_to_response(context, **kwargs))
 
     def get_context_data(self, **kwargs):
         return {

@@ -81,6 +81,18 @@ def test_login_page_offers_google_when_configured(client, world, fake_google, se
     assert client.post(BEGIN).status_code == 404  # not configured: no flow at all
 
 
+def test_pages_with_the_google_form_let_it_redirect_to_the_provider(client, world, fake_google):
+    # The form posts to us and we redirect to the provider: browsers apply CSP form-action to that hop.
+    csp = client.get("/accounts/login/")["Content-Security-Policy"]
+    form_action = next(d for d in csp.split(";") if d.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", fake_google.url]
+    invitation_create_link = invite(world, "csp@agency-a.test")
+    assert invitation_create_link  # the page reached by the emailed link carries the same allowance
+    link = [line for line in mail.outbox[-1].body.splitlines() if "/invite/" in line][0].strip()
+    assert fake_google.url in client.get(urlsplit(link).path)["Content-Security-Policy"]
+    assert fake_google.url not in client.get("/healthz").get("Content-Security-Policy", "")
+
+
 def test_authorize_request_carries_state_nonce_and_our_callback(client, world, fake_google):
     url = start(client)
     params = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
@@ -101,7 +113,7 @@ def test_invited_person_signs_in_and_the_invitation_becomes_a_membership(client,
     assert response.status_code == 302 and response["Location"] == "/"
     user = User.objects.get(email="new.person@agency-a.test")
     assert signed_in_as(client) == str(user.pk)
-    assert not user.has_usable_password()
+    assert not user.has_usable_password() and user.full_name == "New Person"
     with unscoped():
         membership = Membership.objects.get(user=user)
         invitation.refresh_from_db()

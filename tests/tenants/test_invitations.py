@@ -13,7 +13,7 @@ from django.utils import timezone
 from tenants.invitations import SENDS_PER_DAY, invitation_create
 from tenants.models import ActivityEvent, Invitation, Membership, Role
 from tenants.scope import org_scope, unscoped
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, login, login_user
 
 pytestmark = pytest.mark.postgres
 
@@ -76,6 +76,8 @@ def test_invited_password_user_accepts_with_matching_email(client, world, admin_
     assert page.status_code == 200 and 'data-state="sign_in"' in page.content.decode()
     assert theirs.post(link).status_code == 302  # to the login page: must be signed in
     assert theirs.post("/accounts/login/", {"username": user.email, "password": PASSWORD, "next": link})["Location"] == link
+    assert theirs.get(link)["Location"].startswith("/accounts/mfa/")  # the second factor comes first
+    theirs = login_user(Client(), user)  # ... as after entering the authenticator code
     assert 'data-state="confirm"' in theirs.get(link).content.decode()
     accepted = theirs.post(link)
     assert accepted.status_code == 302 and accepted["Location"] == "/"
@@ -119,8 +121,7 @@ def test_expired_link_is_refused(client, world, admin_a):
     link = last_link()
     with unscoped():
         Invitation.objects.filter(email="pat@example.com").update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    theirs = Client()
-    theirs.force_login(user)
+    theirs = login_user(Client(), user)
     assert theirs.get(link).status_code == 410
     assert theirs.post(link).status_code == 410
     with unscoped():
