@@ -1,10 +1,15 @@
-"""A local fake OAuth 2.0 provider for the tests: Google-style endpoints (authorize, token with
-client credentials in the body, revoke, OpenID userinfo) and Zoom-style ones (authorize, token
-with HTTP Basic client auth, revoke, GET /v2/users/me), on one threaded http.server.
+"""A local fake OAuth 2.0 provider, for dev and the tests: Google-style endpoints (authorize,
+token with client credentials in the body, revoke, OpenID userinfo) and Zoom-style ones
+(authorize, token with HTTP Basic client auth, revoke, GET /v2/users/me), on one threaded
+http.server.
 
-It issues real single-use codes bound to the PKCE challenge, remembers every request's raw
-bytes, and can be told to revoke a refresh token, omit refresh tokens, fail, or be slow.
+    python -m integrations.connections.fake_provider --port 8766
+
+prints the settings that point Cradle at it; its consent screen approves at once (redirects
+back with a code). It issues real single-use codes bound to the PKCE challenge, remembers every
+request's raw bytes, and can be told to revoke a refresh token, omit refresh tokens, fail, or be slow.
 """
+import argparse
 import base64
 import hashlib
 import itertools
@@ -38,7 +43,7 @@ class FakeOAuth:
         self._server = None
 
     # --- lifecycle -----------------------------------------------------------------------------
-    def start(self):
+    def start(self, port: int = 0):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,7 +56,7 @@ class FakeOAuth:
             def do_POST(self):
                 fake._handle(self, "POST")
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
@@ -189,3 +194,29 @@ class FakeOAuth:
         if not self.omit_refresh_token and (grant == "authorization_code" or family == "zoom"):
             answer["refresh_token"] = self.issue_refresh_token()
         return self._reply(handler, 200, answer)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Fake Google + Zoom OAuth provider for local development.")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--account", default="coordinator@mail.test", help="the address the fake account reports")
+    args = parser.parse_args()
+    fake = FakeOAuth(account_email=args.account).start(args.port)
+    base = fake.base_url
+    print("Fake OAuth provider on", base, "- put these in .env (dev only) and restart the dev server:")
+    for name, value in (
+        ("INTEGRATIONS_GOOGLE_CLIENT_ID", CLIENT_ID), ("INTEGRATIONS_GOOGLE_CLIENT_SECRET", CLIENT_SECRET),
+        ("INTEGRATIONS_ZOOM_CLIENT_ID", CLIENT_ID), ("INTEGRATIONS_ZOOM_CLIENT_SECRET", CLIENT_SECRET),
+        ("GOOGLE_OAUTH_AUTHORIZE_URL", base + "/o/oauth2/v2/auth"), ("GOOGLE_OAUTH_TOKEN_URL", base + "/token"),
+        ("GOOGLE_OAUTH_REVOKE_URL", base + "/revoke"), ("GOOGLE_USERINFO_URL", base + "/v1/userinfo"),
+        ("ZOOM_OAUTH_BASE_URL", base), ("ZOOM_API_BASE_URL", base),
+    ):
+        print(f"{name}={value}")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
