@@ -287,6 +287,8 @@ CELERY_BEAT_SCHEDULE = {
     "messaging-due-campaigns": {"task": "messaging.launch_due_campaigns", "schedule": 60.0},
     # Meta leads still unprocessed 15 minutes after arrival (a lost enqueue) are queued again.
     "meta-requeue-stuck-leads": {"task": "meta.requeue_stuck_leads", "schedule": 300.0},
+    # Zoom meeting requests no task is working on (a lost enqueue, retries exhausted) are queued again.
+    "zoom-resume-stalled": {"task": "zoom.resume_stalled", "schedule": 300.0},
 }
 
 # --- Channels ---------------------------------------------------------------------------------

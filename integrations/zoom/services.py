@@ -12,6 +12,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations import leases
@@ -26,6 +27,8 @@ from tenants.models import Membership
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+STALLED_AFTER = datetime.timedelta(minutes=5)
+GIVE_UP_RESUMING_AFTER = datetime.timedelta(days=7)
 DONE, RETRY = leases.DONE, leases.RETRY
 RECONNECT_MESSAGE = "Connect your Zoom account in Settings → Integrations, then try again."
 LEASE = leases.LeaseSpec(
@@ -245,3 +248,19 @@ def zoom_meeting_deliver(*, zoom_meeting_id: int) -> tuple[str, float | None]:
     except ZoomError as exc:  # permanent (400, 404): never retried
         return _fail(claim, meeting, str(exc))
     return _created(claim, meeting, created, f"created (attempt {attempts})")
+
+
+def stalled_meetings(*, now=None) -> list[tuple[int, int]]:
+    """(organization id, meeting id) of requests no task is working on: pending for a while (a lost
+    enqueue) or `creating` with a lapsed lease after the task ran out of retries. Ops code: the
+    caller runs it unscoped; re-enqueueing is safe because the claim decides who calls Zoom."""
+    now = now or timezone.now()
+    lapsed = now - datetime.timedelta(seconds=settings.ZOOM_CREATE_LEASE_SECONDS) - STALLED_AFTER
+    return list(
+        ZoomMeeting.objects.filter(
+            Q(status=ZoomMeeting.Status.PENDING, created_at__lte=now - STALLED_AFTER)
+            | Q(status=ZoomMeeting.Status.CREATING, lease_until__lte=lapsed)
+            | Q(status=ZoomMeeting.Status.CREATING, lease_until__isnull=True),
+            created_at__gte=now - GIVE_UP_RESUMING_AFTER,
+        ).values_list("organization_id", "pk")[:500]
+    )

@@ -8,6 +8,7 @@ from celery import shared_task
 
 from integrations import leases
 from integrations.zoom import services
+from tenants.scope import unscoped
 from tenants.tasks import OrgScopedTask
 
 # Zoom calls are bounded by services.MAX_ATTEMPTS; the extra room is for waiting out another
@@ -20,3 +21,13 @@ def create_zoom_meeting(self, *, organization_id: int, zoom_meeting_id: int) -> 
     return leases.run_task(
         self, lambda: services.zoom_meeting_deliver(zoom_meeting_id=zoom_meeting_id), max_retries=MAX_TASK_RETRIES
     )
+
+
+@shared_task(name="zoom.resume_stalled")
+def resume_stalled() -> int:
+    """Beat: enqueue again the requests no task is working on (see services.stalled_meetings)."""
+    with unscoped():
+        stalled = services.stalled_meetings()
+    for organization_id, meeting_id in stalled:
+        create_zoom_meeting.delay(organization_id=organization_id, zoom_meeting_id=meeting_id)
+    return len(stalled)

@@ -195,3 +195,35 @@ def test_bad_input_is_refused_with_a_message(world, member, change, message):
         services.zoom_meeting_request(**args)
     with org_scope(world.org_a):
         assert not ZoomMeeting.objects.exists()
+
+
+def test_a_request_whose_task_was_lost_is_resumed_by_the_beat_job(world, member, fake_zoom, django_capture_on_commit_callbacks):
+    import datetime
+
+    from integrations.zoom.tasks import resume_stalled
+
+    with django_capture_on_commit_callbacks(execute=False):  # the enqueue never happens
+        meeting = request_meeting(world, member)
+    assert resume_stalled() == 0  # too fresh: its task may still be on the way
+    with org_scope(world.org_a):
+        ZoomMeeting.objects.filter(pk=meeting.pk).update(created_at=meeting.created_at - datetime.timedelta(minutes=10))
+    assert resume_stalled() == 1
+    assert _row(meeting).status == ZoomMeeting.Status.CREATED and fake_zoom.creates() == 1
+    assert resume_stalled() == 0
+
+
+def test_reconcile_walks_every_page_of_upcoming_meetings(world, member, fake_zoom, django_capture_on_commit_callbacks, monkeypatch):
+    from integrations.zoom import client as zoom_client
+
+    monkeypatch.setattr(zoom_client, "PAGE_SIZE", 2)  # Zoom's page size, small enough to need pages
+    start = future_start()
+    for _ in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            request_meeting(world, member, start=start)
+    fake_zoom.script = [("slow", 2.5)]  # created, then the answer is lost to the timeout
+    with django_capture_on_commit_callbacks(execute=True):
+        last = request_meeting(world, member, start=start)
+    assert _row(last).status == ZoomMeeting.Status.CREATED and len(fake_zoom.meetings) == 5
+    assert fake_zoom.creates() == 5  # found on the third page, not created again
+    assert _row(last).zoom_meeting_id == str(fake_zoom.meetings[-1]["id"])
+    assert fake_zoom.count("GET", "/v2/users/me/meetings?type=upcoming&page_size=2&next_page_token=4") == 1
