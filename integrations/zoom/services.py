@@ -169,7 +169,7 @@ def _client_for(meeting: ZoomMeeting) -> ZoomClient:
 
 
 def _created(claim: leases.Claim, meeting: ZoomMeeting, found: dict, how: str) -> tuple[str, None]:
-    claim.finish(
+    finished = claim.finish(
         ZoomMeeting.Status.CREATED,
         zoom_meeting_id=found["id"],
         join_url=found["join_url"],
@@ -177,12 +177,15 @@ def _created(claim: leases.Claim, meeting: ZoomMeeting, found: dict, how: str) -
         failure_reason="",
         completed_at=timezone.now(),
     )
+    if finished:
+        audit_record(actor=None, action="zoom_meeting.created", target=meeting, data={"zoom_meeting_id": found["id"]})
     logger.info("zoom meeting %s %s (zoom id %s)", meeting.public_id, how, found["id"])
     return DONE, None
 
 
 def _fail(claim: leases.Claim, meeting: ZoomMeeting, reason: str) -> tuple[str, None]:
-    claim.finish(ZoomMeeting.Status.FAILED, failure_reason=reason[:300], completed_at=timezone.now())
+    if claim.finish(ZoomMeeting.Status.FAILED, failure_reason=reason[:300], completed_at=timezone.now()):
+        audit_record(actor=None, action="zoom_meeting.failed", target=meeting, data={"reason": reason[:120]})
     logger.warning("zoom meeting %s failed: %s", meeting.public_id, reason[:120])
     return DONE, None
 

@@ -8,6 +8,7 @@ from django.db import connection
 from integrations.connections.models import OAuthConnection
 from integrations.zoom import services
 from integrations.zoom.models import ZoomMeeting
+from tenants.models import ActivityEvent
 from tenants.scope import org_scope
 from tests.zoom.conftest import ZOOM_TOKEN, connect_zoom
 from tests.zoom.helpers import case_manager, future_start, request_meeting
@@ -44,6 +45,9 @@ def test_create_sends_topic_start_and_tracking_field(world, member, fake_zoom, d
     assert row.join_url == fake_zoom.meetings[0]["join_url"]
     assert row.start_url == fake_zoom.meetings[0]["start_url"]
     assert not any(method == "GET" for method, _ in fake_zoom.requests)  # nothing to reconcile
+    with org_scope(world.org_a):
+        actions = list(ActivityEvent.objects.filter(target_id=str(row.public_id)).values_list("action", flat=True))
+    assert sorted(actions) == ["zoom_meeting.created", "zoom_meeting.requested"]
 
 
 def test_start_url_and_join_url_are_ciphertext_in_the_database(world, member, fake_zoom, django_capture_on_commit_callbacks):
