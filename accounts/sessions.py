@@ -7,6 +7,7 @@ Per request this module costs nothing in the normal case: what it needs (row id,
 last recorded activity) lives in the session itself, and the row's last_active_at is written at
 most once per ACTIVITY_WRITE_INTERVAL.
 """
+import datetime
 from importlib import import_module
 
 from django.conf import settings
@@ -130,7 +131,16 @@ def session_check(request) -> str | None:
 
 
 def sessions_for_user(*, user):
-    return UserSession.objects.filter(user=user).order_by("-last_active_at", "-id")
+    """The live ones: a session idle or older than the limits is over even if its browser never
+    came back to be told (its row stays until then; the store entry expires by itself)."""
+    now = timezone.now()
+    # The row's last_active_at lags by up to ACTIVITY_WRITE_INTERVAL behind the session's own clock.
+    idle_cutoff = now - datetime.timedelta(seconds=settings.SESSION_IDLE_TIMEOUT + ACTIVITY_WRITE_INTERVAL)
+    return UserSession.objects.filter(
+        user=user,
+        last_active_at__gte=idle_cutoff,
+        created_at__gte=now - datetime.timedelta(seconds=settings.SESSION_ABSOLUTE_LIFETIME),
+    ).order_by("-last_active_at", "-id")
 
 
 def current_session_id(request) -> int | None:

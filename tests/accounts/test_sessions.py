@@ -181,3 +181,14 @@ def test_the_gates_add_no_query_of_their_own_to_a_normal_request(world, case_a):
     assert len(device_reads) == 1 and '"otp_totp_totpdevice"."id" =' in device_reads[0]
     print(f"/surrogates/: {len(sql)} queries, of which {len(device_reads)} django-otp device read, 0 accounts")
 
+
+def test_the_page_lists_only_live_sessions(world, case_a):
+    client = login(Client(), case_a)
+    stale = UserSession.objects.create(
+        user=case_a.user, key_hash="0" * 64, key_ciphertext="gone-browser",
+        created_at=timezone.now() - datetime.timedelta(hours=2),
+        last_active_at=timezone.now() - datetime.timedelta(minutes=45),
+    )
+    page = client.get("/accounts/sessions/").content.decode()
+    assert "This session" in page and str(stale.public_id) not in page
+
