@@ -6,10 +6,10 @@ audience, azp and lifetime. We add what it leaves to the deployment: the provide
 (settings, so tests and dev point it at a fake provider), and identity taken only from the
 signed ID token, never from a second, unsigned userinfo call.
 """
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from social_core.backends.open_id_connect import OpenIdConnectAuth
+
+from config.security_headers import allow_form_targets
 
 GOOGLE_ISSUER = "https://accounts.google.com"
 
@@ -19,12 +19,9 @@ def google_signin_configured() -> bool:
 
 
 def allow_google_form(response):
-    """For a page holding a "Sign in with Google" form. The form posts to us and we redirect to the
-    provider; browsers hold that redirect to the page's CSP form-action, which is 'self' elsewhere."""
+    """For a page holding a "Sign in with Google" form (the POST is redirected to the provider)."""
     if google_signin_configured():
-        parts = urlsplit(settings.GOOGLE_OIDC_ENDPOINT)
-        existing = getattr(response, "_csp_update", None) or {}
-        response._csp_update = {**existing, "form-action": [*existing.get("form-action", []), f"{parts.scheme}://{parts.netloc}"]}
+        return allow_form_targets(response, settings.GOOGLE_OIDC_ENDPOINT)
     return response
 
 

@@ -62,13 +62,17 @@ def session_record_start(*, request, user) -> UserSession:
     if session.session_key is None:
         session.save()
     now = timezone.now()
-    row = UserSession.objects.create(
-        user=user,
+    # update_or_create: signing in again inside the same session keeps its key (Django only
+    # cycles it for a different user), so the row may already exist.
+    row, _ = UserSession.objects.update_or_create(
         key_hash=key_hash(session.session_key),
-        key_ciphertext=session.session_key,
-        created_at=now,
-        last_active_at=now,
-        **_describe_client(request),
+        defaults={
+            "user": user,
+            "key_ciphertext": session.session_key,
+            "created_at": now,
+            "last_active_at": now,
+            **_describe_client(request),
+        },
     )
     session[SESSION_META_KEY] = {"id": row.pk, "k": row.key_hash[:16], "start": now.timestamp(), "seen": now.timestamp()}
     return row

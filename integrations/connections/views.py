@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from config.security_headers import allow_form_targets
 from integrations.connections import oauth_state, providers, selectors, services
 from integrations.connections.errors import ConnectFlowError
 from tenants.access import member_required
@@ -24,7 +25,9 @@ def _redirect_uri(provider: str) -> str:
 @never_cache
 @member_required
 def settings_page(request):
-    return render(request, "integrations/connections.html", {"rows": selectors.connections_for(request.membership)})
+    response = render(request, "integrations/connections.html", {"rows": selectors.connections_for(request.membership)})
+    # Connect buttons post here and are redirected to the provider's consent page.
+    return allow_form_targets(response, *(config.authorize_url for config in providers.PROVIDERS.values() if config.configured))
 
 
 @require_POST

@@ -54,6 +54,16 @@ def test_sign_in_records_the_session_with_only_the_masked_network(world, case_a)
     assert "Chrome on Mac OS X" in body and "203.0.113.0/24" in body and "This session" in body
 
 
+def test_signing_in_again_in_the_same_session_is_not_an_error(world, case_a):
+    """Django keeps the session key when the same user signs in again; the row is updated, not duplicated."""
+    device, _ = enrolled(case_a.user)
+    client = Client()
+    full_login(client, case_a.user, device)
+    again = client.post("/accounts/login/", {"username": case_a.user.email, "password": PASSWORD})
+    assert again.status_code == 302
+    assert UserSession.objects.filter(user=case_a.user).count() == 1
+
+
 def test_ipv6_is_kept_as_its_64(world, case_a):
     device, _ = enrolled(case_a.user)
     full_login(Client(REMOTE_ADDR="2001:db8:abcd:12:1:2:3:4"), case_a.user, device)

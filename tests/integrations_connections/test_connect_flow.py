@@ -91,6 +91,14 @@ def test_full_google_connect_flow_stores_encrypted_tokens_and_shows_the_account(
     assert ActivityEvent.objects.model._base_manager.filter(action="integration.connected", organization=member.organization).exists()
 
 
+def test_the_settings_page_lets_its_connect_forms_reach_the_providers(signed_in, fake_oauth):
+    """Browsers hold a form POST's redirect to CSP form-action; without the providers' origin there,
+    clicking Connect would be blocked."""
+    csp = signed_in.get(PAGE)["Content-Security-Policy"]
+    form_action = next(part for part in csp.split(";") if part.strip().startswith("form-action"))
+    assert "'self'" in form_action and fake_oauth.base_url in form_action
+
+
 def test_zoom_connect_uses_basic_client_auth_and_users_me(signed_in, member, fake_oauth):
     authorize = start(signed_in, "zoom")
     assert authorize.startswith(fake_oauth.base_url + "/oauth/authorize?")
