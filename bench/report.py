@@ -22,7 +22,7 @@ def markdown(result: dict) -> str:
     out += [
         "",
         f"Scoping: scoped manager {s['scoped_ms']:.3f} ms vs filtered by hand {s['by_hand_ms']:.3f} ms = "
-        f"**{s['ratio']:.3f}x** (median of {s['iterations']} interleaved pairs' ratios, identical SQL: "
+        f"**{s['ratio']:.3f}x** (ratio of medians over {s['iterations']} interleaved pairs, identical SQL: "
         f"{s['same_sql']}, 50-row page of the 300k org); building and compiling the query alone: "
         f"{s['orm_only_scoped_us']:.0f} us scoped vs {s['orm_only_by_hand_us']:.0f} us by hand.",
         f"Slots: available_slots() for 30 days, {c['appointments']} appointments: median **{c['median_ms']:.1f} ms**, "
