@@ -55,8 +55,16 @@ class ZoomMeetingForm(forms.Form):
         if start is not None and zone:
             tz = zoneinfo.ZoneInfo(zone)
             aware = start.replace(tzinfo=tz)
+            try:
+                as_utc = aware.astimezone(datetime.timezone.utc)
+                # The end (at most a day later) and its display in any zone must fit in a datetime too.
+                as_utc + datetime.timedelta(days=2)
+                as_utc - datetime.timedelta(days=2)
+            except OverflowError:
+                self.add_error("start", "That date is out of range.")
+                return data
             # A wall-clock time skipped by a DST change does not exist in that zone.
-            if aware.astimezone(datetime.timezone.utc).astimezone(tz).replace(tzinfo=None) != start:
+            if as_utc.astimezone(tz).replace(tzinfo=None) != start:
                 self.add_error("start", "That time does not exist in this time zone (clocks change).")
             else:
                 data["start_at"] = aware

@@ -108,6 +108,32 @@ def test_bad_input_is_a_form_error(client, world, staff, appointment, change, er
     assert _meetings(world.org_a) == []
 
 
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        ({"start": "9999-12-31T23:59", "timezone": "America/New_York"}, "That date is out of range"),
+        ({"start": "9999-12-31T23:59", "timezone": "UTC"}, "That date is out of range"),
+        ({"start": "0001-01-01T00:00", "timezone": "Asia/Tokyo"}, "That date is out of range"),
+        ({"start": "99999-01-01T00:00"}, "Enter a date and time"),
+        ({"duration_minutes": "99999999999999999999999"}, "less than or equal to 1440"),
+        ({"duration_minutes": "1e9"}, "Enter a whole number"),
+        ({"duration_minutes": "-5"}, "greater than or equal to 1"),
+        ({"timezone": "../../etc/passwd"}, "Select a valid choice"),
+        ({"timezone": "x" * 5000}, "Select a valid choice"),
+    ],
+)
+@pytest.mark.parametrize("target", ["appointment", "surrogate"])
+def test_absurd_dates_durations_and_zones_are_form_errors(client, world, staff, appointment, target, change, error):
+    login(client, staff.membership)
+    if target == "appointment":
+        url = f"/zoom/appointments/{appointment.public_id}/new/"
+    else:
+        url = f"/zoom/surrogates/{make_surrogate(world, world.org_a).public_id}/new/"
+    response = client.post(url, _form(**change))
+    assert response.status_code == 400 and error in response.content.decode()
+    assert _meetings(world.org_a) == []
+
+
 def test_a_past_start_is_a_form_error(client, world, staff, appointment):
     login(client, staff.membership)
     response = client.post(f"/zoom/appointments/{appointment.public_id}/new/", _form(at=future_start(days=-2)))
