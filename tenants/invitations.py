@@ -11,8 +11,11 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +35,22 @@ SEND_WINDOW = datetime.timedelta(days=1)
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalised_email(raw: str) -> str:
+    """One address, lower-cased; anything else (a list, a header, a control char) is refused.
+
+    The address goes into a mail header, so commas, inner whitespace and control characters
+    must not get through even where EmailValidator alone would allow them.
+    """
+    email = (raw or "").strip().lower()
+    if not email or len(email) > 254 or any(ch in email for ch in ",;") or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in email):
+        raise TenantError("Enter a valid email address.")
+    try:
+        EmailValidator()(email)
+    except ValidationError:
+        raise TenantError("Enter a valid email address.") from None
+    return email
 
 
 def _new_token() -> tuple[str, str]:
@@ -70,9 +89,7 @@ def _send(invitation: Invitation, token: str) -> bool:
 def invitation_create(*, membership: Membership, email: str, role: str) -> tuple[Invitation, bool]:
     """Invite `email` to the admin's organization. Returns the invitation and whether the mail went out."""
     require_team_admin(membership)
-    email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise TenantError("Enter a valid email address.")
+    email = normalised_email(email)
     if role not in Role.values:
         raise TenantError("Choose a role.")
     organization = membership.organization
@@ -202,3 +219,31 @@ def invitations_accept_for_signin(*, email: str, user: User | None, full_name: s
                 except TenantError:
                     continue  # revoked or accepted a moment ago: the others still count
     return user
+
+
+def invitation_signup(*, invitation: Invitation, full_name: str, password: str) -> Membership:
+    """A new invitee creates their password account from the link and joins in one step.
+
+    The emailed link proves the address. Refused when an account already exists for it (that
+    person signs in instead). The account is created only if the invitation is still claimable:
+    both happen in one transaction, so a second submit or an expired link leaves no account.
+    """
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise TenantError("Enter your full name.")
+    if len(full_name) > 150:
+        raise TenantError("Your name can be at most 150 characters.")
+    candidate = User(email=invitation.email, full_name=full_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise TenantError(" ".join(exc.messages)) from None
+    try:
+        with transaction.atomic():
+            if User.objects.filter(email=invitation.email).exists():
+                raise TenantError("An account already exists for this address; sign in to accept the invitation.")
+            user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+            membership = invitation_accept(invitation=invitation, user=user)
+    except IntegrityError:
+        raise TenantError("An account already exists for this address; sign in to accept the invitation.") from None
+    return membership

@@ -1,7 +1,9 @@
 """The team page (/team/) and the invitation link (/invite/<token>/). Views are adapters:
 resolve the object inside the organization in scope (another organization's id is a 404), call
 one service, turn a TenantError into a message."""
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -13,7 +15,7 @@ from accounts.google import allow_google_form, google_signin_configured
 from tenants import invitations, selectors, team
 from tenants.access import member_required
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
-from tenants.models import Role
+from tenants.models import Role, User
 from tenants.public import public_entry
 from tenants.services import TenantError
 
@@ -145,6 +147,8 @@ def invitation_accept(request, invitation, token):
             return redirect("home")
         return render(request, "tenants/invitation.html", {**context, "state": "unusable"}, status=410)
     if not request.user.is_authenticated:
+        if settings.PASSWORD_LOGIN_ENABLED and not User.objects.filter(email=invitation.email).exists():
+            return _invitation_signup(request, invitation, context)
         if request.method == "POST":
             return redirect_to_login(request.path)
         return allow_google_form(render(request, "tenants/invitation.html", {**context, "state": "sign_in"}))
@@ -161,3 +165,31 @@ def invitation_accept(request, invitation, token):
     return redirect("home")
 
 
+
+
+def _invitation_signup(request, invitation, context):
+    """No account for the invited address yet: create it here (the link proves the address)."""
+    form = {"full_name": request.POST.get("full_name", "")}
+    if request.method == "POST":
+        password = request.POST.get("password1", "")
+        if password != request.POST.get("password2", ""):
+            error = "The two passwords do not match."
+        else:
+            try:
+                membership = invitations.invitation_signup(
+                    invitation=invitation, full_name=form["full_name"], password=password
+                )
+            except TenantError as exc:
+                error = str(exc)
+            else:
+                # Password only so far: the MFA gate sends them to enrol an authenticator next.
+                auth_login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                request.session[ACTIVE_ORG_SESSION_KEY] = membership.organization_id
+                messages.success(request, f"Welcome to {invitation.organization.name}.")
+                return redirect("home")
+        invitation.refresh_from_db()  # used or revoked a moment ago: say so, as a fresh GET would
+        if not invitation.is_usable:
+            return render(request, "tenants/invitation.html", {**context, "state": "unusable"}, status=410)
+        page = {**context, "state": "create_account", "form": form, "error": error}
+        return allow_google_form(render(request, "tenants/invitation.html", page, status=400))
+    return allow_google_form(render(request, "tenants/invitation.html", {**context, "state": "create_account", "form": form}))
