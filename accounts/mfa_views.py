@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_ratelimit.decorators import ratelimit
@@ -53,6 +54,7 @@ def _mark_verified(request, device) -> None:
     sessions.session_follow_key(request)
 
 
+@never_cache  # the secret, QR and recovery codes must not sit in a cache
 @login_required
 @ratelimit(group="mfa-verify", key=user_key, rate=VERIFY_RATE, method="POST", block=False)
 @require_http_methods(["GET", "POST"])
@@ -88,6 +90,7 @@ def enroll(request):
     return render(request, "accounts/mfa_enroll.html", context, status=400 if error else 200)
 
 
+@never_cache
 @login_required
 @ratelimit(group="mfa-verify", key=user_key, rate=VERIFY_RATE, method="POST", block=False)
 @require_http_methods(["GET", "POST"])
@@ -117,6 +120,7 @@ def verify(request):
     )
 
 
+@never_cache
 @require_POST
 @member_required
 def reset_member_mfa(request, membership_id):

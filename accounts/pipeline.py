@@ -18,6 +18,7 @@ REFUSALS = {
     "domain_not_allowed": "Accounts from this email domain cannot sign in to this deployment.",
     "no_access": "There is no Cradle account or pending invitation for this Google account. "
     "Ask an administrator of your agency to invite you.",
+    "access_removed": "Your access has been removed. Ask your agency's admin.",
     "account_disabled": "This account has been disabled. Ask an administrator of your agency.",
     "identity_changed": "This Cradle account is linked to a different Google account.",
     "other_user_signed_in": "Someone else is signed in on this browser. Sign out first, then try again.",
@@ -75,5 +76,6 @@ def resolve_member(backend, details, verified_email, uid, user=None, *args, **kw
     with unscoped():
         has_membership = account is not None and Membership.objects.filter(user=account, is_active=True).exists()
     if not has_membership:
-        _refuse(backend, "no_access", email)
+        # An account whose memberships were all deactivated is told so, not "no account".
+        _refuse(backend, "access_removed" if account is not None else "no_access", email)
     return {"user": account, "is_new": False}

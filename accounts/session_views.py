@@ -4,11 +4,18 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from accounts import sessions
+from accounts.mfa_views import user_key
+
+# Per account: a stolen session must not be able to guess the old password at leisure.
+PASSWORD_CHANGE_RATE = "5/m"
 
 
+@never_cache
 @login_required
 def session_list(request):
     rows = list(sessions.sessions_for_user(user=request.user))
@@ -16,6 +23,7 @@ def session_list(request):
     return render(request, "accounts/sessions.html", {"sessions": rows, "current_id": current})
 
 
+@never_cache
 @require_POST
 @login_required
 def session_revoke(request, session_id):
@@ -28,6 +36,7 @@ def session_revoke(request, session_id):
     return redirect("accounts:sessions")
 
 
+@never_cache
 @require_POST
 @login_required
 def session_revoke_others(request):
@@ -36,7 +45,9 @@ def session_revoke_others(request):
     return redirect("accounts:sessions")
 
 
+@never_cache
 @login_required
+@ratelimit(group="password-change", key=user_key, rate=PASSWORD_CHANGE_RATE, method="POST", block=True)
 @require_http_methods(["GET", "POST"])
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)

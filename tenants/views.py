@@ -2,17 +2,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from accounts.google import allow_google_form, google_signin_configured
 from tenants.middleware import ACTIVE_ORG_SESSION_KEY
+from tenants.models import Invitation, Membership
+from tenants.scope import unscoped
 from tenants.ratelimits import ip_key, login_account_key
 
 LOGIN_RATE = "5/m"
+ACCESS_REMOVED = "Your access has been removed. Ask your agency's admin."
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -20,6 +25,21 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return (self.cleaned_data.get("username") or "").strip().lower()
+
+    def confirm_login_allowed(self, user):
+        # Runs only after the password checked out, so it tells nobody without the password more
+        # than the wrong-password message does.
+        super().confirm_login_allowed(user)
+        if user.is_superuser:
+            return
+        with unscoped():
+            member = Membership.objects.filter(user=user, is_active=True).exists()
+            # Someone invited (back) may sign in to accept: the invitation page needs them signed in.
+            invited = Invitation.objects.filter(
+                email=user.email, state=Invitation.State.PENDING, expires_at__gt=timezone.now()
+            ).exists()
+        if not (member or invited):
+            raise ValidationError(ACCESS_REMOVED, code="access_removed")
 
 
 @method_decorator(ratelimit(group="login-ip", key=ip_key, rate=LOGIN_RATE, method="POST", block=True), name="post")

@@ -197,7 +197,9 @@ def test_deactivated_member_without_invitation_is_refused_and_audited(client, wo
     with unscoped():
         Membership.objects.filter(pk=member.pk).update(is_active=False)
     fake_google.identity = {"sub": "g-13", "email": member.user.email, "email_verified": True}
-    refused(sign_in(client), 403, "no Cradle account or pending invitation")
+    # The account exists, its access was removed: say that, not "there is no account".
+    refused(sign_in(client), 403, "Your access has been removed.")
+    assert signed_in_as(client) is None
     # A known, active member refused by a rule is in their organization's chain, email hashed
     # (an unverified address is attributed to nobody: anyone can type any address at Google).
     settings.GOOGLE_SIGNIN_ALLOWED_DOMAINS = ["elsewhere.test"]
