@@ -1,7 +1,8 @@
 """A local fake OAuth 2.0 provider, for dev and the tests: Google-style endpoints (authorize,
 token with client credentials in the body, revoke, OpenID userinfo) and Zoom-style ones
-(authorize, token with HTTP Basic client auth, revoke, GET /v2/users/me), on one threaded
-http.server.
+(authorize, token with HTTP Basic client auth, revoke, GET /v2/users/me), plus Zoom's meeting
+API (integrations.zoom.fake_zoom: create, list, get, for the tokens this fake issued), on one
+threaded http.server.
 
     python -m integrations.connections.fake_provider --port 8766
 
@@ -18,6 +19,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from integrations.zoom.fake_zoom import FakeZoomMeetings
 
 CLIENT_ID = "cradle-test-client"
 CLIENT_SECRET = "cradle-test-secret"
@@ -41,6 +44,7 @@ class FakeOAuth:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._server = None
+        self.zoom = FakeZoomMeetings(valid_tokens=self.access_tokens)  # Zoom's meeting API
 
     # --- lifecycle -----------------------------------------------------------------------------
     def start(self, port: int = 0):
@@ -62,6 +66,7 @@ class FakeOAuth:
         return self
 
     def stop(self):
+        self.zoom.release.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -139,6 +144,9 @@ class FakeOAuth:
             if token not in self.access_tokens:
                 return self._reply(handler, 401, {"error": "invalid_token"})
             return self._reply(handler, 200, {"email": self.account_email, "id": "u-1"})
+        if self.zoom.serves(path):
+            answered = self.zoom.answer(method, handler.path, handler.headers, body)
+            return self._reply(handler, *answered) if answered is not None else None
         return self._reply(handler, 404, {"error": "not_found"})
 
     def _authorize(self, handler, query, family):
@@ -197,7 +205,7 @@ class FakeOAuth:
 
 
 def main():
-    parser = argparse.ArgumentParser(description="Fake Google + Zoom OAuth provider for local development.")
+    parser = argparse.ArgumentParser(description="Fake Google + Zoom OAuth provider (and Zoom meeting API) for local development.")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--account", default="coordinator@mail.test", help="the address the fake account reports")
     args = parser.parse_args()
