@@ -1,13 +1,18 @@
-"""A local fake Google OpenID provider for tests: discovery, authorize, token, JWKS.
+"""A local fake Google OpenID provider, for the tests and for dev: discovery, authorize, token, JWKS.
 
-It holds an RSA key generated at start-up and signs ID tokens with it. The authorize endpoint
-answers at once with a redirect back to the client (as if the person had consented), so both the
-Django test client and a real browser can run the whole flow. Tests choose who signs in
+    .venv/bin/python -m accounts.fake_oidc --port 8767
+
+prints the GOOGLE_OIDC_* settings that point Cradle at it. In dev (`interactive`) its authorize
+page asks which email to sign in as (a verified address; default a demo user) and redirects back
+on submit. In tests it answers at once with the redirect (as if the person had consented), so both
+the Django test client and a real browser can run the whole flow. Tests choose who signs in
 (`identity`), bend the next ID token (`tamper`, e.g. a wrong nonce or audience) or make the
-provider refuse (`authorize_error="access_denied"`).
+provider refuse (`authorize_error="access_denied"`). tests/fakes/google_oidc.py has the fixtures.
 """
+import argparse
 import base64
 import hashlib
+import html
 import json
 import secrets
 import threading
@@ -22,8 +27,25 @@ CLIENT_ID = "cradle-test-client.apps.example"
 CLIENT_SECRET = "cradle-test-client-secret"
 
 
+DEV_DEFAULT_EMAIL = "admin@harbor.example.com"
+
+
+def identity_for(email: str) -> dict:
+    """A verified Google identity for `email`, its subject stable per address."""
+    email = email.strip().lower()
+    local = email.split("@")[0]
+    return {
+        "sub": str(int(hashlib.sha256(email.encode()).hexdigest()[:15], 16)),
+        "email": email,
+        "email_verified": True,
+        "name": " ".join(part.title() for part in local.replace("_", ".").split(".") if part),
+    }
+
+
 class FakeGoogleOIDC:
-    def __init__(self):
+    def __init__(self, *, port: int = 0, interactive: bool = False, default_email: str = DEV_DEFAULT_EMAIL):
+        self.interactive = interactive
+        self.default_email = default_email
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = secrets.token_hex(8)
         self.lock = threading.Lock()
@@ -31,7 +53,7 @@ class FakeGoogleOIDC:
         self.token_calls = 0
         self.authorize_calls: list[dict] = []
         self.reset()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -71,7 +93,23 @@ class FakeGoogleOIDC:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         return {"keys": [{**jwk, "kid": self.kid, "alg": "RS256", "use": "sig"}]}
 
-    def authorize(self, params: dict) -> str:
+    def consent_page(self, params: dict) -> str:
+        """Dev only: the 'choose an account' screen, carrying the request's parameters along."""
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in params.items()
+        )
+        return (
+            "<!doctype html><meta charset=utf-8><title>Fake Google sign-in</title>"
+            "<h1>Fake Google sign-in (dev only)</h1>"
+            "<p>Sign in to Cradle as (a verified Google address):</p>"
+            '<form method="post" action="/o/oauth2/v2/auth">'
+            f'<input type="email" name="login_email" value="{html.escape(self.default_email)}" size="40" autofocus>'
+            f"{hidden}"
+            '<button type="submit" name="consent" value="allow">Continue</button> '
+            '<button type="submit" name="consent" value="deny">Cancel</button></form>'
+        )
+
+    def authorize(self, params: dict, identity: dict | None = None) -> str:
         """The redirect back to the client: a code, or the error the test asked for."""
         self.authorize_calls.append({k: v for k, v in params.items() if k != "state"})
         back = {"state": params.get("state", "")}
@@ -84,7 +122,7 @@ class FakeGoogleOIDC:
                     "nonce": params.get("nonce"),
                     "client_id": params.get("client_id"),
                     "redirect_uri": params.get("redirect_uri"),
-                    "identity": dict(self.identity),
+                    "identity": dict(identity or self.identity),
                 }
             back["code"] = code
         redirect_uri = params.get("redirect_uri", "")
@@ -149,6 +187,14 @@ class FakeGoogleOIDC:
                     return self._json(200, fake.discovery())
                 if parts.path == "/oauth2/v3/certs":
                     return self._json(200, fake.jwks())
+                if parts.path == "/o/oauth2/v2/auth" and fake.interactive:
+                    body = fake.consent_page(params).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return None
                 if parts.path == "/o/oauth2/v2/auth":
                     self.send_response(302)
                     self.send_header("Location", fake.authorize(params))
@@ -157,11 +203,25 @@ class FakeGoogleOIDC:
                     return None
                 return self._json(404, {"error": "not_found"})
 
+            def _redirect(self, location):
+                self.send_response(302)
+                self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
             def do_POST(self):
-                if urlsplit(self.path).path != "/token":
-                    return self._json(404, {"error": "not_found"})
+                path = urlsplit(self.path).path
                 length = int(self.headers.get("Content-Length") or 0)
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                if path == "/o/oauth2/v2/auth" and fake.interactive:
+                    email = form.pop("login_email", "").strip()
+                    consent = form.pop("consent", "")
+                    if consent != "allow" or "@" not in email:
+                        back = {"state": form.get("state", ""), "error": "access_denied"}
+                        return self._redirect(f"{form.get('redirect_uri', '')}?{urlencode(back)}")
+                    return self._redirect(fake.authorize(form, identity=identity_for(email)))
+                if path != "/token":
+                    return self._json(404, {"error": "not_found"})
                 basic = None
                 header = self.headers.get("Authorization", "")
                 if header.startswith("Basic "):
@@ -173,23 +233,26 @@ class FakeGoogleOIDC:
         return Handler
 
 
-# --- pytest fixtures (import both into a test module to use `fake_google`) -------------------------
-import pytest  # noqa: E402
+def main():
+    parser = argparse.ArgumentParser(description="Fake Google OpenID provider for Google sign-in in local development.")
+    parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--email", default=DEV_DEFAULT_EMAIL, help="the address the sign-in page suggests")
+    args = parser.parse_args()
+    fake = FakeGoogleOIDC(port=args.port, interactive=True, default_email=args.email)
+    print(f"Fake Google OpenID provider on {fake.url} (dev only). Export these, then start ./scripts/dev:")
+    for name, value in (
+        ("GOOGLE_OIDC_CLIENT_ID", CLIENT_ID),
+        ("GOOGLE_OIDC_CLIENT_SECRET", CLIENT_SECRET),
+        ("GOOGLE_OIDC_ENDPOINT", fake.url),
+    ):
+        print(f"export {name}={value}")
+    try:
+        fake.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.server.server_close()
 
 
-@pytest.fixture(scope="session")
-def google_provider():
-    fake = FakeGoogleOIDC().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def fake_google(google_provider, settings):
-    """The provider, reset, with this deployment's Google sign-in pointed at it."""
-    google_provider.reset()
-    settings.GOOGLE_OIDC_CLIENT_ID = CLIENT_ID
-    settings.GOOGLE_OIDC_CLIENT_SECRET = CLIENT_SECRET
-    settings.GOOGLE_OIDC_ENDPOINT = google_provider.url
-    settings.GOOGLE_SIGNIN_ALLOWED_DOMAINS = []
-    return google_provider
+if __name__ == "__main__":
+    main()
