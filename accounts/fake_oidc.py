@@ -245,7 +245,7 @@ def main():
         ("GOOGLE_OIDC_CLIENT_SECRET", CLIENT_SECRET),
         ("GOOGLE_OIDC_ENDPOINT", fake.url),
     ):
-        print(f"export {name}={value}")
+        print(f"export {name}={value}", flush=True)
     try:
         fake.server.serve_forever()
     except KeyboardInterrupt:
