@@ -32,8 +32,8 @@ class MetaPageForm(forms.ModelForm):
         fields = ["page_id", "name", "is_active"]
 
     def clean_page_id(self):
-        page_id = (self.cleaned_data.get("page_id") or "").strip()
-        if not page_id.isdigit():
+        page_id = leads.meta_id(self.cleaned_data.get("page_id") or "")
+        if not page_id:
             raise forms.ValidationError("Enter the numeric Facebook page id.")
         # A page feeds one organization. The scoped manager cannot see other organizations'
         # mappings, so this one check looks across them (the database constraint holds anyway).

@@ -26,7 +26,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
-_DIGITS = re.compile(r"^\d{1,32}$")
+# ASCII digits only: \d (and str.isdigit) also accept other scripts' digits, e.g. full-width "１２３".
+_DIGITS = re.compile(r"[0-9]{1,32}")
 
 # Outcomes of lead_process
 DONE = "done"
@@ -49,9 +50,11 @@ class LeadChange:
     created_time: datetime.datetime | None
 
 
-def _id(value) -> str:
+def meta_id(value) -> str:
+    """A Meta object id (page, lead, form, ad) as its ASCII digits, or "" if it is not one."""
     text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
-    return text if _DIGITS.match(text) else ""
+    return text if _DIGITS.fullmatch(text) else ""
+
 
 
 def _created_time(value):
@@ -78,17 +81,17 @@ def parse_webhook(payload) -> list[LeadChange]:
             value = change.get("value")
             if not isinstance(value, dict):
                 raise WebhookPayloadError("A leadgen change needs a value object.")
-            leadgen_id, page_id = _id(value.get("leadgen_id")), _id(value.get("page_id") or entry.get("id"))
+            leadgen_id, page_id = meta_id(value.get("leadgen_id")), meta_id(value.get("page_id") or entry.get("id"))
             if not leadgen_id or not page_id:
                 raise WebhookPayloadError("A leadgen change needs numeric leadgen_id and page_id.")
             changes.append(
                 LeadChange(
                     leadgen_id=leadgen_id,
                     page_id=page_id,
-                    form_id=_id(value.get("form_id")),
-                    ad_id=_id(value.get("ad_id")),
-                    adset_id=_id(value.get("adgroup_id")),
-                    campaign_id=_id(value.get("campaign_id")),
+                    form_id=meta_id(value.get("form_id")),
+                    ad_id=meta_id(value.get("ad_id")),
+                    adset_id=meta_id(value.get("adgroup_id")),
+                    campaign_id=meta_id(value.get("campaign_id")),
                     created_time=_created_time(value.get("created_time")),
                 )
             )
@@ -240,10 +243,10 @@ def _store_result(*, lead_id: int, data: dict, fields: dict) -> str:
         if lead.status != MetaLead.Status.RECEIVED:
             return DONE  # another worker finished it first
         lead.field_data = fields
-        lead.form_id = lead.form_id or _id(data.get("form_id"))
-        lead.ad_id = lead.ad_id or _id(data.get("ad_id"))
-        lead.adset_id = lead.adset_id or _id(data.get("adset_id"))
-        lead.campaign_id = lead.campaign_id or _id(data.get("campaign_id"))
+        lead.form_id = lead.form_id or meta_id(data.get("form_id"))
+        lead.ad_id = lead.ad_id or meta_id(data.get("ad_id"))
+        lead.adset_id = lead.adset_id or meta_id(data.get("adset_id"))
+        lead.campaign_id = lead.campaign_id or meta_id(data.get("campaign_id"))
         existing = _active_by_email(lead.organization_id, fields["email"])
         if existing is None:
             try:

@@ -62,6 +62,8 @@ def webhook(request):
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError):
         return _error(400, "The body is not valid JSON.")
+    except RecursionError:  # e.g. 40000 nested "[" fit under the size cap
+        return _error(400, "The body's JSON is nested too deeply.")
     try:
         changes = leads.parse_webhook(payload)
     except leads.WebhookPayloadError as exc:

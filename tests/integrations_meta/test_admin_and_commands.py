@@ -151,3 +151,13 @@ def test_admin_mapping_a_page_another_org_holds_is_a_form_error_not_a_500(admin_
     assert response.status_code == 200 and b"numeric" in response.content
     with org_scope(world.org_a):
         assert MetaPage.objects.count() == 0
+
+
+@pytest.mark.parametrize("page_id", ["\uff11\uff12\uff13", "\u0661\u0662\u0663", "\u00b2"])
+def test_page_ids_must_be_ascii_digits_in_the_admin_and_the_command(admin_a, world, page_id):
+    response = admin_a.post("/admin/meta/metapage/add/", {"page_id": page_id, "name": "Wide", "new_access_token": "t"})
+    assert response.status_code == 200 and b"numeric" in response.content
+    with pytest.raises(CommandError, match="numeric"):
+        call_command("meta_page_token", "--org", world.org_a.slug, "--page-id", page_id, "--token", "x", stderr=io.StringIO())
+    with org_scope(world.org_a):
+        assert MetaPage.objects.count() == 0

@@ -215,6 +215,28 @@ def test_bad_json_or_shape_is_400_and_stores_nothing(client, world, pages, body)
     assert _lead_count() == 0
 
 
+def test_deeply_nested_json_under_the_cap_is_400_not_a_500(client, world, pages):
+    body = b"[" * 40000 + b"]" * 40000
+    assert len(body) < 100_000
+    response = post_signed(client, body)
+    assert response.status_code == 400
+    assert response.json() == {"error": "The body's JSON is nested too deeply."}
+    assert _lead_count() == 0
+
+
+@pytest.mark.parametrize(
+    "page_id, leadgen_id",
+    [(PAGE_A, "\uff11\uff12\uff13\uff14"), (PAGE_A, "\u0661\u0662\u0663"), ("\uff11" * 15, "900001")],
+)
+def test_ids_that_are_not_ascii_digits_are_400_and_store_nothing(client, world, pages, page_id, leadgen_id):
+    # Meta's ids are ASCII digit strings; anything else is not a delivery we can trust.
+    response = post_signed(client, body_of(leadgen_payload((page_id, leadgen_id))))
+    assert response.status_code == 400
+    assert response.json() == {"error": "A leadgen change needs numeric leadgen_id and page_id."}
+    assert _lead_count() == 0
+    assert _surrogates(world.org_a) == []
+
+
 def test_non_leadgen_fields_are_acknowledged_and_ignored(client, world, pages):
     payload = {"object": "page", "entry": [{"id": PAGE_A, "changes": [{"field": "feed", "value": {"item": "post"}}]}]}
     assert post_signed(client, body_of(payload)).status_code == 200

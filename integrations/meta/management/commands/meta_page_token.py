@@ -11,7 +11,7 @@ import sys
 from django.core.management.base import CommandError
 
 from integrations.meta.models import MetaPage
-from integrations.meta.leads import _id
+from integrations.meta.leads import meta_id
 from tenants.audit import audit_record
 from tenants.management.org_command import OrgCommand
 from tenants.scope import unscoped
@@ -27,7 +27,7 @@ class Command(OrgCommand):
         parser.add_argument("--inactive", action="store_true", help="map the page but do not accept its leads")
 
     def handle_in_org(self, organization, *args, page_id, name, token, inactive, **options):
-        page_id = _id(page_id)
+        page_id = meta_id(page_id)
         if not page_id:
             raise CommandError("--page-id must be the numeric Facebook page id.")
         if token is not None:

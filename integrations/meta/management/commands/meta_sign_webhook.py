@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from integrations.meta.leads import meta_id
 from integrations.meta.signature import sign
 
 
@@ -58,10 +59,10 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"No file {body}.")
         else:
-            if not page_id or not page_id.isdigit():
+            if not meta_id(page_id):
                 raise CommandError("Give --page-id (numeric) or --body FILE.")
             leadgen_id = leadgen_id or str(time.time_ns() // 1000)
-            if not leadgen_id.isdigit():
+            if not meta_id(leadgen_id):
                 raise CommandError("--leadgen-id must be numeric.")
             path = Path(out)
             path.parent.mkdir(parents=True, exist_ok=True)
