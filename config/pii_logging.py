@@ -11,6 +11,14 @@ IPV6_RE = re.compile(
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)[A-Za-z0-9.\-]+\.[A-Za-z]{2,}", re.I)
 PHONE_RE = re.compile(r"(?<![\w/])\+?\d[\d\s().\-]{7,}\d(?!\w)")
 MIN_PHONE_DIGITS = 9  # fewer is a status code and a size ("200 17074"), a count, a port...
+# A bare run of this many digits (no +, no separators) is an id, not a phone: Facebook page and
+# lead ids are 15-17 digits, while numbers written bare are at most 14 (E.164's 15 needs a rare
+# country; with "+" or separators any length is still a phone).
+MIN_BARE_ID_DIGITS = 15
+# The status and size after an access log's request line ('"POST /x/ HTTP/1.1" 500 145', also
+# daphne's '"POST /x/" 500 145') are set aside before phone matching: together they can have
+# enough digits to look like a phone number.
+REQUEST_TAIL_RE = re.compile(r'("(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS|CONNECT|TRACE|WEBSOCKET) [^"\s]*(?: HTTP/[\d.]+)?")( \d{3} (?:\d+|-))(?!\S)')
 # Query strings carry searches (names, emails, phones) and secrets: logs keep only the path.
 QUERY_STRING_RE = re.compile(r"((?:https?://[^\s/?\"]+)?/[^\s?\"]*)\?[^\s\"#]+")
 # Path segments that carry secrets (public form links, booking tokens, tracking tokens).
@@ -48,8 +56,10 @@ def _mask_ipv6(match: re.Match) -> str | None:
 
 
 def _mask_phone(match: re.Match) -> str:
-    if sum(ch.isdigit() for ch in match.group(0)) < MIN_PHONE_DIGITS:
-        return match.group(0)
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits < MIN_PHONE_DIGITS or (text.isdigit() and digits >= MIN_BARE_ID_DIGITS):
+        return text
     return "[phone]"
 
 
@@ -77,6 +87,7 @@ def scrub_text(text: str) -> str:
     text = IPV4_RE.sub(keep_masked(_mask_ipv4), text)
     text = IPV6_RE.sub(keep_masked(_mask_ipv6), text)
     text = DATETIME_RE.sub(lambda m: keep(m.group(0)), text)
+    text = REQUEST_TAIL_RE.sub(lambda m: m.group(1) + keep(m.group(2)), text)
     text = PHONE_RE.sub(_mask_phone, text)
     text = LONG_TOKEN_RE.sub("[token]", text)
     return _KEPT_RE.sub(lambda m: kept[int(m.group(1))], text)

@@ -175,6 +175,18 @@ def test_mask_ip(address, network):
         ('"GET /surrogates/?q=emma.lopez.7%40mail.example.com HTTP/1.1" 200 5389', '"GET /surrogates/?[query] HTTP/1.1" 200 5389'),
         ('"GET /surrogates/?q=Olivia+Kim HTTP/1.1" 200 17074', '"GET /surrogates/?[query] HTTP/1.1" 200 17074'),
         ("Not Found: /x/emma%40mail.example.com/", "Not Found: /x/[email]/"),
+        # A request line's status and size stay, however many digits they have together.
+        ('[03/Dec/2026 17:00:01] "POST /webhooks/meta/ HTTP/1.1" 500 145', '[03/Dec/2026 17:00:01] "POST /webhooks/meta/ HTTP/1.1" 500 145'),
+        ('"GET /surrogates/ HTTP/1.1" 200 1234567', '"GET /surrogates/ HTTP/1.1" 200 1234567'),
+        ('"POST /webhooks/meta/" 500 1450000', '"POST /webhooks/meta/" 500 1450000'),  # daphne: no version
+        ('"GET / HTTP/1.1" 200 1234567 caller 415-555-0187', '"GET / HTTP/1.1" 200 1234567 caller [phone]'),
+        # Long Meta ids (15+ bare digits) stay; phones in free text still go, bare or formatted.
+        ("page 100000000000001 lead 1234567890123456", "page 100000000000001 lead 1234567890123456"),
+        ("call 4155550187 today", "call [phone] today"),
+        ("call +14155550187 today", "call [phone] today"),
+        ("ring 447911123456 or +44 7911 123456", "ring [phone] or [phone]"),
+        ("fax 00 44 7911 123456 ok", "fax [phone] ok"),
+        ("sms +123456789012345", "sms [phone]"),
     ],
 )
 def test_scrub_text(text, expected):
