@@ -66,7 +66,8 @@ def test_invite_google_sign_in_mfa_gmail_then_deactivation_takes_effect(
     provider_urls = []
     page.on("request", lambda request: provider_urls.append(request.url) if request.url.startswith(fake_google.url) else None)
     page.goto(link)
-    assert page.locator("[data-testid=invitation]").get_attribute("data-state") == "sign_in"
+    # No account yet: the page offers Google beside creating a password account.
+    assert page.locator("[data-testid=invitation]").get_attribute("data-state") == "create_account"
     page.click("[data-testid=google-signin]")
 
     # 3. First sign-in: enroll the authenticator, with the code computed from the key shown.
