@@ -2,7 +2,8 @@
 
 The link carries a random token; only its SHA-256 is stored, so a database reader cannot use a
 pending invitation. Accepting needs the signed-in account's email to be the invited one (Google
-sign-in proves it; a password account's address was set by an admin). Every state change is a
+sign-in proves it; a password account's address was set by an admin, or by the invitee through
+the emailed link, which proves it). Every state change is a
 conditional UPDATE on the expected old state, so a double click accepts once.
 """
 import datetime
@@ -44,7 +45,8 @@ def normalised_email(raw: str) -> str:
     must not get through even where EmailValidator alone would allow them.
     """
     email = (raw or "").strip().lower()
-    if not email or len(email) > 254 or any(ch in email for ch in ",;") or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in email):
+    separators = any(ch in ",;" or ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in email)
+    if not email or len(email) > 254 or separators:
         raise TenantError("Enter a valid email address.")
     try:
         EmailValidator()(email)

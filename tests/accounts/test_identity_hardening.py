@@ -2,11 +2,12 @@
 at the password sign-in (only once the password checked out)."""
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tenants.models import Invitation, Membership, Role
-from tenants.scope import org_scope, unscoped
 from tenants.invitations import invitation_create
-from tests.accounts.helpers import ENROLL_URL, LOGIN_URL, VERIFY_URL, current_code, enrolled, full_login
+from tenants.models import Membership, Role
+from tenants.scope import org_scope, unscoped
+from tests.accounts.helpers import ENROLL_URL, LOGIN_URL, VERIFY_URL, current_code, enrolled
 from tests.conftest import PASSWORD, login
 
 pytestmark = pytest.mark.postgres
@@ -47,9 +48,7 @@ def test_mfa_pages_and_sessions_page_are_never_cached(world):
     enroll = client.get(ENROLL_URL)
     assert enroll.status_code == 200 and b"<svg" in enroll.content
     _no_store(enroll)
-    device = __import__("django_otp.plugins.otp_totp.models", fromlist=["TOTPDevice"]).TOTPDevice.objects.get(
-        user=member.user
-    )
+    device = TOTPDevice.objects.get(user=member.user)
     codes = client.post(ENROLL_URL, {"code": current_code(device)})
     assert codes.status_code == 200 and b"recovery" in codes.content.lower()
     _no_store(codes)
