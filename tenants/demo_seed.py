@@ -5,14 +5,14 @@ import random
 from django.db import transaction
 from django.urls import reverse
 
-from accounts.mfa import base32_secret, demo_device
+from accounts.mfa import base32_secret, confirmed_device, demo_device
 from forms_public import demo as forms_demo
 from integrations.meta import demo as meta_demo
 from booking.demo import booking_manifest, seed_booking
 from matching.demo import matching_manifest, seed_matching
 from surrogates.models import Priority, Source, Stage, StatusChangeRequest, Surrogate
 from surrogates import services as surrogate_services
-from tenants.models import Membership, Organization, Role
+from tenants.models import Membership, Organization, Role, User
 from tenants.scope import org_scope
 from tenants.services import member_add, organization_create
 
@@ -41,18 +41,7 @@ def seed_organization(spec: dict) -> Organization:
     if organization is None:
         organization = organization_create(name=spec["name"], slug=spec["slug"], timezone=spec["timezone"])
     with org_scope(organization), transaction.atomic():
-        members = {
-            role: member_add(
-                organization=organization,
-                email=demo_email(organization.slug, role),
-                role=role,
-                password=DEMO_PASSWORD,
-                full_name=f"{ROLE_EMAIL[role].title()} {organization.name.split()[0]}",
-            )
-            for role in Role.values
-        }
-        for membership in members.values():
-            demo_device(user=membership.user)  # enrolled in MFA; the secret is kept across re-runs
+        members = {role: _demo_member(organization, role) for role in Role.values}
         if not Surrogate.objects.exists():
             _seed_surrogates(organization, members)
         seed_booking(organization=organization, membership=members[Role.CASE_MANAGER])
@@ -61,6 +50,31 @@ def seed_organization(spec: dict) -> Organization:
         forms_demo.seed_link(organization=organization, admin=members[Role.ADMIN], form=form)
         meta_demo.seed_meta(organization=organization)  # a mapped Facebook page with a demo token
     return organization
+
+
+def _demo_member(organization, role) -> Membership:
+    """The demo member for a role, created (with the demo password and an enrolled authenticator)
+    only if missing. An existing one is left as people left it: re-seeding must not reactivate
+    someone an admin deactivated, nor reset a password (which signs its sessions out)."""
+    email = demo_email(organization.slug, role)
+    existing = Membership.objects.filter(user__email=email).select_related("user").first()
+    if existing is not None:
+        return existing
+    new_user = not User.objects.filter(email=email).exists()
+    membership = member_add(
+        organization=organization,
+        email=email,
+        role=role,
+        password=DEMO_PASSWORD if new_user else None,
+        full_name=f"{ROLE_EMAIL[role].title()} {organization.name.split()[0]}",
+    )
+    demo_device(user=membership.user)  # enrolled in MFA unless the account already has an authenticator
+    return membership
+
+
+def _totp_secret(user) -> str | None:
+    device = confirmed_device(user)  # read only: the manifest creates nothing
+    return base32_secret(device) if device else None
 
 
 def _seed_surrogates(organization, members) -> None:
@@ -114,7 +128,7 @@ def build_manifest(*, base_url: str) -> dict:
                     "email": m.user.email,
                     "password": DEMO_PASSWORD,
                     "role": m.role,
-                    "totp_secret": base32_secret(demo_device(user=m.user)),  # base32, as authenticator apps take it
+                    "totp_secret": _totp_secret(m.user),  # base32, as authenticator apps take it
                 }
                 for m in Membership.objects.select_related("user").order_by("role")
                 if m.user.email == demo_email(organization.slug, m.role)

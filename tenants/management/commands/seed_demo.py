@@ -5,6 +5,7 @@ contract: {"orgs": [{"slug", "name", "users": [{"email", "password", "role", "to
 "surrogates": [{"id", "url"}]}]}.
 """
 import json as jsonlib
+import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -17,10 +18,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="print the machine-readable manifest only")
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument(
+            "--base-url",
+            default=None,
+            help="the server the manifest's URLs point at (default: PUBLIC_BASE_URL, else http://127.0.0.1:$PORT as scripts/dev serves)",
+        )
 
-    def handle(self, *args, base_url: str = "", **options):
+    def handle(self, *args, base_url: str | None = None, **options):
         as_json = options["json"]
+        base_url = base_url or _default_base_url()
         if settings.PROFILE in ("staging", "production"):
             raise CommandError("seed_demo creates known passwords; it is refused in staging/production.")
         for spec in DEMO_ORGS:
@@ -40,6 +46,14 @@ class Command(BaseCommand):
             "\nAfter the password, enter the 6-digit code from: .venv/bin/python manage.py demo_totp <email>"
             "\n(or add the MFA key above to any authenticator app)."
         )
+
+
+def _default_base_url() -> str:
+    # The same derivation as scripts/dev, so `PORT=8831 manage.py seed_demo --json` matches a
+    # server started with `PORT=8831 ./scripts/dev`.
+    if os.environ.get("PUBLIC_BASE_URL"):
+        return settings.PUBLIC_BASE_URL
+    return f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
 
 
 def _dumps(data) -> str:
