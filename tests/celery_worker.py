@@ -65,10 +65,10 @@ class Worker:
         self.log.close()
 
 
-def _drop_broker_connections():
+def drop_broker_connections():
     """Forget pooled broker connections and producers, so the next publish uses the current options
     (earlier eager tests may have built a producer pool with the default ones)."""
-    celery_app.close()
+    celery_app._pool = None  # not close(): that deregisters the app and later tasks stop resolving
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None
@@ -81,10 +81,10 @@ def broker(tmp_path):
     prefix = f"cradle-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
     options = {"visibility_timeout": VISIBILITY_TIMEOUT, "global_keyprefix": prefix}
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
-    _drop_broker_connections()
+    drop_broker_connections()
     celery_app.conf.update(task_always_eager=False, broker_url=url, broker_transport_options=options)
     yield {"url": url, "prefix": prefix}
-    _drop_broker_connections()
+    drop_broker_connections()
     celery_app.conf.update(**saved)
     client = redis.Redis.from_url(url)
     for key in client.scan_iter(match=f"{prefix}*"):

@@ -10,6 +10,7 @@ from integrations.meta import tasks
 from integrations.meta.models import MetaLead
 from surrogates.models import Surrogate
 from tenants.scope import org_scope, unscoped
+from tests.celery_worker import drop_broker_connections
 from tests.integrations_meta.conftest import PAGE_A, body_of, leadgen_payload, post_signed
 
 pytestmark = pytest.mark.django_db
@@ -18,18 +19,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def dead_broker():
     saved = {key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "broker_connection_timeout", "task_publish_retry")}
-    celery_app.close()
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
+    drop_broker_connections()
     # Nothing listens on port 1: every publish fails at once.
     celery_app.conf.update(
         task_always_eager=False, broker_url="redis://127.0.0.1:1/0", broker_connection_timeout=1, task_publish_retry=False
     )
     yield
-    celery_app.close()
-    if amqp is not None:
-        amqp._producer_pool = None
+    drop_broker_connections()
     celery_app.conf.update(**saved)
 
 
