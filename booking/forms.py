@@ -4,6 +4,8 @@ from functools import lru_cache
 
 import phonenumbers
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from booking.models import AppointmentType, Weekday
 
@@ -11,8 +13,29 @@ PHONE_DEFAULT_REGION = "US"
 
 
 @lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    """zoneinfo.available_timezones(), read once per process: it walks the tzdata tree (~4 ms a call)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+@lru_cache(maxsize=1)
 def timezone_names() -> tuple[str, ...]:
-    return tuple(sorted(name for name in zoneinfo.available_timezones() if "/" in name or name == "UTC"))
+    return tuple(sorted(name for name in known_timezones() if "/" in name or name == "UTC"))
+
+
+@lru_cache(maxsize=1)
+def _timezone_options_markup() -> str:
+    return "".join(format_html('<option value="{}">{}</option>', name, name) for name in timezone_names())
+
+
+def timezone_options(selected) -> str:
+    """The <option>s of a time-zone select with `selected` chosen: the same markup a template loop
+    wrote, built once per process (the loop was ~600 options x 3 template nodes, ~2 ms a page)."""
+    markup = _timezone_options_markup()
+    if selected in timezone_names():
+        option = format_html('<option value="{}">', selected)
+        markup = markup.replace(option, option[:-1] + " selected>", 1)
+    return mark_safe(markup)  # noqa: S308 - every name went through format_html
 
 
 def parse_instant(value: str) -> datetime.datetime | None:
@@ -36,7 +59,7 @@ class TimezoneField(forms.CharField):
 
     def clean(self, value):
         value = super().clean(value)
-        if value and value not in zoneinfo.available_timezones():
+        if value and value not in known_timezones():
             raise forms.ValidationError("Unknown time zone.")
         return value
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
 
 from booking import selectors, services
-from booking.forms import BookingForm, RescheduleForm, timezone_names, utc_iso
+from booking.forms import BookingForm, RescheduleForm, known_timezones, timezone_options, utc_iso
 from booking.models import AppointmentStatus, AppointmentType
 from booking.services import BookingError, SlotUnavailable
 from tenants.public import public_entry
@@ -45,7 +45,7 @@ class SlotQueryError(ValueError):
 def _parse_window(request) -> tuple[str, datetime.datetime, datetime.datetime, datetime.date, datetime.date]:
     """(tz name, range start, range end, first day, last day) from ?start=&end=&tz=; SlotQueryError otherwise."""
     tz_name = request.GET.get("tz", "")
-    if tz_name not in zoneinfo.available_timezones():
+    if tz_name not in known_timezones():
         raise SlotQueryError("Unknown time zone: give an IANA name such as Europe/Paris in tz=.")
     tz = zoneinfo.ZoneInfo(tz_name)
     try:
@@ -130,7 +130,7 @@ def _render_page(request, link, slug, types, form, status=200):
             "organization": link.organization,
             "types": types,
             "form": form,
-            "timezones": timezone_names(),
+            "timezone_options": timezone_options(form["visitor_timezone"].value()),
             "slots_url": reverse("booking_public:slots", args=[slug]),
             "selected_type": form["appointment_type"].value() or "",
         },
@@ -254,7 +254,7 @@ def manage_page(request, appointment, token):
             else AppointmentStatus.EXPIRED.label,
             "done": request.GET.get("done", ""),
             "error": error,
-            "timezones": timezone_names(),
+            "timezone_options": timezone_options(appointment.visitor_timezone),
             "slots_url": reverse("booking_public:manage-slots", args=[token]),
             "type": appointment.appointment_type,
         },
