@@ -84,7 +84,22 @@ def _meeting(body) -> dict:
         "join_url": str(body.get("join_url") or ""),
         "start_url": str(body.get("start_url") or ""),
         "tracking_fields": body.get("tracking_fields") or [],
+        "agenda": str(body.get("agenda") or ""),
     }
+
+
+def agenda_marker(value: str) -> str:
+    """The idempotency key, also written into the agenda: Zoom keeps a tracking field only when the
+    account's admin has defined it, but it always keeps the agenda, so reconciling never depends on
+    how each agency set up its Zoom account."""
+    return f"[cradle-request {value}]"
+
+
+def carries_key(meeting: dict, value: str) -> bool:
+    field = settings.ZOOM_TRACKING_FIELD
+    if any(f.get("field") == field and f.get("value") == value for f in meeting["tracking_fields"]):
+        return True
+    return agenda_marker(value) in meeting.get("agenda", "")
 
 
 class ZoomClient:
@@ -119,6 +134,7 @@ class ZoomClient:
             "timezone": timezone,
             "settings": dict(MEETING_SETTINGS),
             "tracking_fields": [{"field": settings.ZOOM_TRACKING_FIELD, "value": tracking_value}],
+            "agenda": f"Scheduled from Cradle. {agenda_marker(tracking_value)}",
         }
         response = self._request("POST", CREATE_PATH, json=payload)
         return _meeting(self._json(response))
@@ -140,12 +156,11 @@ class ZoomClient:
         raise ZoomAmbiguous("too many upcoming meetings to reconcile")
 
     def find_by_tracking_value(self, value: str, *, start_at: datetime.datetime, topic: str) -> dict | None:
-        """The meeting whose tracking field carries `value`, or None if there is none.
+        """The meeting whose tracking field (or agenda marker) carries `value`, or None if there is none.
 
         The list does not include tracking fields, so meetings at our start time or with our
         topic are fetched one by one and their tracking fields compared.
         """
-        field = settings.ZOOM_TRACKING_FIELD
         for item in self._upcoming():
             same_start = _parse_time(item.get("start_time")) == start_at.replace(microsecond=0)
             if not (same_start or item.get("topic") == topic[:200]) or not item.get("id"):
@@ -154,6 +169,6 @@ class ZoomClient:
                 meeting = self.get_meeting(str(item["id"]))
             except ZoomPermanent:  # deleted between the list and the get
                 continue
-            if any(f.get("field") == field and f.get("value") == value for f in meeting["tracking_fields"]):
+            if carries_key(meeting, value):
                 return meeting
         return None

@@ -32,6 +32,8 @@ class FakeZoomMeetings:
         self.script: list = []
         self.list_script: list = []
         self.valid_tokens = valid_tokens
+        # Real Zoom drops a tracking field the account's admin has not defined; False plays that account.
+        self.keeps_tracking_fields = True
         self.created_event = threading.Event()
         self.release = threading.Event()  # ends every held ("hang") answer
         self.lock = threading.Lock()
@@ -42,7 +44,9 @@ class FakeZoomMeetings:
         return path == MEETINGS_PATH or path.startswith(MEETING_PATH_PREFIX)
 
     def meeting_with(self, value: str) -> list[dict]:
-        return [m for m in self.meetings if any(f["value"] == value for f in m["tracking_fields"])]
+        return [
+            m for m in self.meetings if any(f["value"] == value for f in m["tracking_fields"]) or value in m["agenda"]
+        ]
 
     @staticmethod
     def _error(status):
@@ -88,7 +92,10 @@ class FakeZoomMeetings:
                 "join_url": f"https://zoom.example/j/{meeting_id}?pwd=fakepass",
                 "start_url": f"https://zoom.example/s/{meeting_id}?zak=host-secret",
                 "settings": sent.get("settings") or {},
-                "tracking_fields": [{**f, "visible": True} for f in sent.get("tracking_fields") or []],
+                "tracking_fields": [{**f, "visible": True} for f in sent.get("tracking_fields") or []]
+                if self.keeps_tracking_fields
+                else [],
+                "agenda": sent.get("agenda") or "",
                 "token": token,
             }
             self.meetings.append(meeting)

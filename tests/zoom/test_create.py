@@ -93,6 +93,19 @@ def test_timeout_after_zoom_created_it_is_reconciled_without_a_second_create(
     assert fake_zoom.count("GET", f"/v2/meetings/{fake_zoom.meetings[0]['id']}") == 1
 
 
+def test_reconcile_finds_the_meeting_by_its_agenda_when_the_account_drops_tracking_fields(
+    world, member, fake_zoom, django_capture_on_commit_callbacks
+):
+    fake_zoom.keeps_tracking_fields = False  # an account whose admin never defined our tracking field
+    fake_zoom.script = [("slow", 2.5)]  # created at once, answered after the client's timeout
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = request_meeting(world, member)
+    row = _row(meeting)
+    assert fake_zoom.creates() == 1 and len(fake_zoom.meetings) == 1
+    assert fake_zoom.meetings[0]["tracking_fields"] == []
+    assert row.status == ZoomMeeting.Status.CREATED and row.join_url == fake_zoom.meetings[0]["join_url"]
+
+
 def test_reconcile_ignores_other_meetings_at_the_same_time(world, member, fake_zoom, django_capture_on_commit_callbacks):
     start = future_start()
     with django_capture_on_commit_callbacks(execute=True):
