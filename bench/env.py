@@ -17,7 +17,7 @@ KEYS_FILE = STATE_DIR / "keys.env"
 DB_NAME = os.environ.get("BENCH_DB_NAME", "cradle_bench")
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8765"))
+HOST, PORT = "127.0.0.1", int(os.environ.get("BENCH_PORT", "8790"))
 
 
 def _keys() -> dict[str, str]:
