@@ -203,6 +203,44 @@ class CappedPaginator(Paginator):
         return super().get_page(number)  # past the end: count, then the last page
 
 
+def list_rows(surrogates, *, tz) -> list:
+    """The list page's rows with their per-row strings made once in Python, not per cell in the template.
+
+    Sets on each Surrogate: list_url (its detail page), list_source and list_priority (the choice
+    labels), list_stage_changed and list_created ("M j, Y" in tz, as |date:"M j, Y" would print
+    them inside {% timezone %}). The detail URL is reversed once and the UUID spliced in; the
+    month abbreviations are the date filter's own (translated) MONTHS_3. About a third of the
+    50-row page's render time went to {% url %}, get_*_display and |date per row.
+    """
+    import uuid
+
+    from django.urls import reverse
+    from django.utils import timezone as dj_timezone
+    from django.utils.dates import MONTHS_3
+
+    blank = str(uuid.UUID(int=0))
+    head, tail = reverse("surrogates:detail", args=[blank]).split(blank)
+    sources = {value: str(label) for value, label in Surrogate._meta.get_field("source").flatchoices}
+    priorities = {value: str(label) for value, label in Surrogate._meta.get_field("priority").flatchoices}
+    months = {number: str(name).title() for number, name in MONTHS_3.items()}
+
+    def day(value):
+        if value is None:
+            return ""
+        if dj_timezone.is_aware(value):
+            value = dj_timezone.localtime(value, tz)
+        return f"{months[value.month]} {value.day}, {value.year:04d}"
+
+    rows = list(surrogates)
+    for s in rows:
+        s.list_url = f"{head}{s.public_id}{tail}"
+        s.list_source = sources.get(s.source, s.source)
+        s.list_priority = priorities.get(s.priority, s.priority)
+        s.list_stage_changed = day(s.stage_changed_at)
+        s.list_created = day(s.created_at)
+    return rows
+
+
 def list_filter_choices(membership: Membership):
     """(stages, owners, queues) for the list's filters, read in ONE query (a UNION ALL).
 

@@ -4,6 +4,8 @@ validate a form, call one service, turn a SurrogateError into a message, redirec
 Pages are rendered with `render()` (not a lazy TemplateResponse) so templates are evaluated
 inside the organization scope the middleware entered.
 """
+import zoneinfo
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,7 +88,7 @@ def surrogate_list(request):
             "form": form,
             "filters": filters,
             "page": page,
-            "surrogates": page.object_list,
+            "surrogates": selectors.list_rows(page.object_list, tz=zoneinfo.ZoneInfo(request.organization.timezone)),
             "querystring": params.urlencode(),
             "can": _can(membership),
             "assign_form": AssignForm(membership=membership, owners=owners, queues=queues)

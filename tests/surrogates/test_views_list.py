@@ -212,3 +212,32 @@ def test_count_is_capped_and_next_stays_offered_past_the_cap(client, world, admi
     assert beyond.status_code == 200 and listed(beyond) == [made[8].public_id]
     exact = client.get(LIST_URL, {"per_page": 25, "q": "Person 0"})
     assert "9 surrogates" in exact.content.decode()
+
+
+def test_precomputed_row_strings_match_the_template_filters_in_the_org_time_zone(client, world, admin_a):
+    """list_rows() prints what {% url %}, get_*_display and |date:"M j, Y" inside {% timezone %} printed."""
+    import datetime
+
+    from django.template.defaultfilters import date as date_filter
+
+    org = admin_a.organization
+    org.timezone = "Pacific/Auckland"
+    org.save(update_fields=["timezone"])
+    surrogate = make(admin_a, full_name="Ana Ruiz")
+    late = datetime.datetime(2026, 2, 28, 12, 30, tzinfo=datetime.timezone.utc)  # Mar 1 in Auckland
+    with org_scope(org):
+        Surrogate.objects.filter(pk=surrogate.pk).update(created_at=late, stage_changed_at=late)
+    login(client, admin_a)
+    response = client.get(LIST_URL)
+    row = response.context["surrogates"][0]
+    with org_scope(org):
+        fresh = Surrogate.objects.get(pk=surrogate.pk)
+    with timezone.override("Pacific/Auckland"):
+        expected = date_filter(timezone.template_localtime(late), "M j, Y")
+    assert expected == "Mar 1, 2026"
+    assert (row.list_created, row.list_stage_changed) == (expected, expected)
+    assert row.list_url == reverse("surrogates:detail", args=[fresh.public_id])
+    assert (row.list_source, row.list_priority) == (fresh.get_source_display(), fresh.get_priority_display())
+    html = response.content.decode()
+    assert f'<a href="{row.list_url}">Ana Ruiz</a>' in html
+    assert f"<td>{expected}</td>" in html
