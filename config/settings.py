@@ -134,6 +134,9 @@ if REDIS_URL:
             "OPTIONS": _redis_options,
         },
     }
+    # Every signed-in request reads its session: from Redis, with PostgreSQL kept as the durable copy
+    # (a Redis flush signs nobody out). Revocation deletes both (accounts.sessions).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
