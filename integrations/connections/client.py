@@ -12,6 +12,7 @@ import requests
 from django.conf import settings
 
 from integrations.connections.providers import ProviderConfig
+from integrations.http import no_retry_session
 
 REVOKED_ERRORS = {"invalid_grant", "unauthorized_client", "invalid_token"}
 
@@ -43,12 +44,6 @@ class TokenAnswer:
     scope: str
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # no proxies or netrc credentials from the environment
-    return session
-
-
 def _error_code(response) -> str:
     try:
         body = response.json()
@@ -67,7 +62,7 @@ def _error_code(response) -> str:
 
 def _call(method: str, url: str, *, what: str, refresh: bool = False, **kwargs):
     try:
-        response = _session().request(method, url, timeout=settings.OAUTH_HTTP_TIMEOUT, allow_redirects=False, **kwargs)
+        response = no_retry_session().request(method, url, timeout=settings.OAUTH_HTTP_TIMEOUT, allow_redirects=False, **kwargs)
     except requests.RequestException as exc:
         raise OAuthTransient(f"{what}: {type(exc).__name__}") from None
     status = response.status_code

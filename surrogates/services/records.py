@@ -156,27 +156,38 @@ def surrogate_create(
             created_by=membership.user,
             created_at=now,
         )
-        try:
-            with transaction.atomic():
-                surrogate.save()
-        except IntegrityError as exc:
-            raise SurrogateError("An active surrogate with this email already exists.") from exc
-        StatusChange.objects.create(
-            organization_id=organization_id,
-            surrogate=surrogate,
-            to_stage=stage,
-            kind=StatusChange.Kind.CREATED,
-            effective_at=now,
-            recorded_at=now,
-            requested_by=membership.user,
-        )
-        audit_record(
-            actor=membership.user,
-            action="surrogate.created",
-            target=surrogate,
-            data={"number": surrogate.surrogate_number, "stage": stage.key, "source": source, "priority": priority},
-        )
+        _insert_new_record(surrogate, actor=membership.user)
     return surrogate
+
+
+def _insert_new_record(surrogate: Surrogate, *, actor) -> None:
+    """Save a new record with its first history row and its audit event (inside the caller's
+    transaction). `actor` is None for records made by an integration."""
+    try:
+        with transaction.atomic():
+            surrogate.save()
+    except IntegrityError as exc:
+        raise SurrogateError("An active surrogate with this email already exists.") from exc
+    StatusChange.objects.create(
+        organization_id=surrogate.organization_id,
+        surrogate=surrogate,
+        to_stage=surrogate.stage,
+        kind=StatusChange.Kind.CREATED,
+        effective_at=surrogate.created_at,
+        recorded_at=surrogate.created_at,
+        requested_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="surrogate.created",
+        target=surrogate,
+        data={
+            "number": surrogate.surrogate_number,
+            "stage": surrogate.stage.key,
+            "source": surrogate.source,
+            "priority": surrogate.priority,
+        },
+    )
 
 
 def surrogate_create_from_lead(
@@ -213,26 +224,7 @@ def surrogate_create_from_lead(
             stage_changed_at=now,
             created_at=now,
         )
-        try:
-            with transaction.atomic():
-                surrogate.save()
-        except IntegrityError as exc:
-            raise SurrogateError("An active surrogate with this email already exists.") from exc
-        StatusChange.objects.create(
-            organization_id=organization_id,
-            surrogate=surrogate,
-            to_stage=stage,
-            kind=StatusChange.Kind.CREATED,
-            effective_at=now,
-            recorded_at=now,
-            requested_by=None,
-        )
-        audit_record(
-            actor=None,
-            action="surrogate.created",
-            target=surrogate,
-            data={"number": surrogate.surrogate_number, "stage": stage.key, "source": source, "priority": "normal"},
-        )
+        _insert_new_record(surrogate, actor=None)
     return surrogate
 
 
