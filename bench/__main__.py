@@ -7,6 +7,7 @@ scoping overhead and the slots computation in-process, prints one table and writ
 bench/results/. Figures are measured, never asserted: compare ratios within one run.
 """
 import argparse
+import fcntl
 import datetime
 import json
 import os
@@ -63,11 +64,16 @@ def main():
     args = parse_args()
     started = time.monotonic()
     load.wrk_path()
-    manifest = None if args.reseed else seed.marker(args.scale)
-    if manifest is None:
-        manifest = seed.seed(args.scale)
-    else:
-        print(f"reusing {env.DB_NAME} (seed v{seed.SEED_VERSION}, scale {args.scale})", file=sys.stderr)
+    # Two runs at once must not both seed (the second would drop the database under the first):
+    # the later one waits for the lock, then finds the marker and reuses what the first seeded.
+    env.STATE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(env.STATE_DIR / "seed.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = None if args.reseed else seed.marker(args.scale)
+        if manifest is None:
+            manifest = seed.seed(args.scale)
+        else:
+            print(f"reusing {env.DB_NAME} (seed v{seed.SEED_VERSION}, scale {args.scale})", file=sys.stderr)
     import django
 
     django.setup()
