@@ -45,6 +45,10 @@ class Server:
         ]
         self.process = subprocess.Popen(command, cwd=env.ROOT, env={**os.environ, **env.variables()},
                                         stdout=self.log, stderr=self.log)
+        # What Celery beat does in production, on the same cores: write queued open-pixel hits.
+        self.flusher = subprocess.Popen([sys.executable, "manage.py", "flush_tracking_opens", "--every", "1"],
+                                        cwd=env.ROOT, env={**os.environ, **env.variables()},
+                                        stdout=self.log, stderr=self.log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -59,11 +63,12 @@ class Server:
         raise RuntimeError("gunicorn did not answer /healthz within 60 s")
 
     def __exit__(self, *exc):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        for process in (self.process, self.flusher):
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
         self.log.close()
 
 

@@ -292,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
     "meta-requeue-stuck-leads": {"task": "meta.requeue_stuck_leads", "schedule": 300.0},
     # Zoom meeting requests no task is working on (a lost enqueue, retries exhausted) are queued again.
     "zoom-resume-stalled": {"task": "zoom.resume_stalled", "schedule": 300.0},
+    # Open-pixel hits queued in Redis are written to the database in batches (tracking.open_buffer).
+    "tracking-flush-opens": {"task": "tracking.flush_opens", "schedule": 5.0},
 }
 
 # --- Channels ---------------------------------------------------------------------------------

@@ -38,3 +38,22 @@ class TrackingEvent(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = TenantModel.tenant_constraints()
+
+
+class OpenBufferCursor(models.Model):
+    """How far the open-pixel flusher has written (tracking.open_buffer): a Redis stream id.
+
+    Platform bookkeeping, not tenant data: it names no organization and holds no event.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    last_id = models.CharField(max_length=40, default="0-0")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def position(cls, name: str) -> str:
+        return cls.objects.filter(name=name).values_list("last_id", flat=True).first() or "0-0"
+
+    @classmethod
+    def advance(cls, name: str, last_id: str) -> None:
+        cls.objects.update_or_create(name=name, defaults={"last_id": last_id})

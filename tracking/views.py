@@ -2,7 +2,8 @@
 
 Tokens are HMAC-signed (tracking.tokens) and checked before any database work; the message and
 its organization come from one unscoped lookup by the signed public id (tenants.public_entry).
-- open: the same 43-byte GIF for every well-formed token, genuine or not (no oracle).
+- open: the same 43-byte GIF for every well-formed token, genuine or not (no oracle). Genuine
+  hits are queued in Redis and written in batches (tracking.open_buffer).
 - click: redirects only to the URL stored for (message, position); anything else gets a fixed
   page with 404. Nothing in the request can choose the destination.
 - unsubscribe: GET shows a confirmation button, POST (the button, or a mail provider's RFC 8058
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from messaging.models import EmailLog
 from tenants.public import public_entry
-from tracking import services, tokens
+from tracking import open_buffer, services, tokens
 from tracking.html import is_trackable
 from tracking.models import TrackedLink
 
@@ -71,8 +72,11 @@ def _record_open(request, log, token):
 
 @require_http_methods(["GET", "HEAD"])
 def open_pixel(request, token):
+    parsed = tokens.read("open", token)
+    if parsed is None or open_buffer.push(public_id=parsed[0], request=request):
+        return _no_store(HttpResponse(PIXEL, content_type="image/gif"))  # forged: no work; genuine: queued
     try:
-        _record_open(request, token=token)
+        _record_open(request, token=token)  # no Redis (dev) or it did not answer: record it now
     except Http404:
         pass
     except DatabaseError:

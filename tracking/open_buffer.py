@@ -1,0 +1,182 @@
+"""Open-pixel hits go to a Redis stream; a flusher writes them to PostgreSQL in batches.
+
+Why: the pixel is the most-requested public URL (every mail client that shows images, every
+image proxy and prefetcher). Recording each hit as it came cost a lookup, an INSERT, an UPDATE
+and a transaction: six database round trips per request. Appending to a stream is one Redis
+round trip; the flusher (Celery beat, `tracking.flush_opens`, or `manage.py flush_tracking_opens`)
+writes a whole batch in one transaction.
+
+Nothing is lost on the way:
+- no Redis configured (dev) or Redis not answering: the view records the open directly, as before;
+- the flusher writes a batch and the last stream id it covered (OpenBufferCursor) in one
+  transaction, then deletes those entries. A crash between the two leaves entries the next run
+  skips (it reads strictly after the cursor), so each hit is written exactly once;
+- stream ids are `<unix ms>-<seq>`, so entries added after a Redis restart still sort after the
+  cursor; deployed Redis must persist (appendonly) for hits waiting in the stream to survive one.
+Hits for a genuine-looking token whose message does not exist are dropped at the flush, like the
+direct path drops them. Counters on EmailLog lag by at most one flush interval.
+"""
+import datetime
+import logging
+import uuid
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from messaging.models import EmailLog
+from tenants.models import Organization
+from tenants.scope import org_scope, unscoped
+from tracking import clients
+from tracking.models import OpenBufferCursor, TrackingEvent
+
+logger = logging.getLogger(__name__)
+STREAM = "tracking:opens"
+CURSOR_NAME = "opens"
+# A bound on memory if no flusher runs for a long time (~100 bytes per hit): beyond it the oldest go.
+MAX_PENDING = 2_000_000
+
+
+def _connection():
+    """The Redis client behind the default cache, or None where the cache is not Redis (dev)."""
+    if "redis" not in settings.CACHES["default"]["BACKEND"].lower():
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def _key(name: str) -> str:
+    return caches["default"].make_key(name)  # the cache's prefix keeps concurrent test runs apart
+
+
+def push(*, public_id: uuid.UUID, request) -> bool:
+    """Queue one open; False when it could not be queued (the caller then records it directly)."""
+    connection = _connection()
+    if connection is None:
+        return False
+    from redis.exceptions import RedisError
+
+    fields = {
+        "p": public_id.hex,
+        "m": "1" if clients.is_machine(request) else "0",
+        "i": clients.masked_ip(request),
+        "u": clients.user_agent(request),
+        "t": repr(datetime.datetime.now(datetime.timezone.utc).timestamp()),
+    }
+    try:
+        connection.xadd(_key(STREAM), fields, maxlen=MAX_PENDING, approximate=True)
+    except RedisError:
+        logger.warning("open pixel: Redis did not take the hit; recording it directly")
+        return False
+    return True
+
+
+def pending() -> int:
+    connection = _connection()
+    return 0 if connection is None else connection.xlen(_key(STREAM))
+
+
+def flush(*, batch_size: int = 1000, max_batches: int | None = None) -> int:
+    """Write queued opens to the database; returns how many hits were read from the stream."""
+    connection = _connection()
+    if connection is None:
+        return 0
+    from redis.exceptions import LockError
+
+    lock = connection.lock(_key(STREAM + ":flush"), timeout=600, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        return 0  # another flusher is at it
+    done = batches = 0
+    try:
+        while max_batches is None or batches < max_batches:
+            entries = connection.xrange(_key(STREAM), min=f"({OpenBufferCursor.position(CURSOR_NAME)}", count=batch_size)
+            if not entries:
+                break
+            write_batch(entries)
+            connection.xdel(_key(STREAM), *[entry_id for entry_id, _ in entries])
+            done += len(entries)
+            batches += 1
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            pass  # expired during a very long run; the cursor still keeps writes exactly-once
+    return done
+
+
+def _parse(fields: dict) -> dict | None:
+    try:
+        return {
+            "public_id": uuid.UUID(hex=fields[b"p"].decode()),
+            "machine": fields[b"m"] == b"1",
+            "ip": fields.get(b"i", b"").decode()[:64],
+            "agent": fields.get(b"u", b"").decode(errors="replace")[:300],
+            "at": datetime.datetime.fromtimestamp(float(fields[b"t"]), tz=datetime.timezone.utc),
+        }
+    except (KeyError, ValueError):
+        return None  # not ours: skipped, the cursor still moves past it
+
+
+def write_batch(entries: list) -> int:
+    """One transaction: the events, each message's counters, and the cursor past the last entry."""
+    hits = [hit for hit in (_parse(fields) for _, fields in entries) if hit is not None]
+    # The one cross-organization read: which message (and so which organization) each hit names.
+    with unscoped():
+        logs = {
+            log.public_id: log
+            for log in EmailLog.objects.filter(public_id__in={hit["public_id"] for hit in hits}).only(
+                "id", "public_id", "organization_id"
+            )
+        }
+    by_org = defaultdict(list)
+    for hit in hits:
+        log = logs.get(hit["public_id"])
+        if log is not None:
+            by_org[log.organization_id].append((log, hit))
+    organizations = Organization.objects.in_bulk(list(by_org))
+    written = 0
+    with transaction.atomic():
+        for organization_id, items in sorted(by_org.items()):
+            with org_scope(organizations[organization_id]):
+                written += _write_org(organization_id, items)
+        OpenBufferCursor.advance(CURSOR_NAME, entries[-1][0].decode())
+    return written
+
+
+def _write_org(organization_id: int, items: list) -> int:
+    TrackingEvent.objects.bulk_create(
+        [
+            TrackingEvent(
+                organization_id=organization_id,
+                email_log_id=log.pk,
+                kind=TrackingEvent.Kind.OPEN,
+                is_machine=hit["machine"],
+                ip_masked=hit["ip"],
+                user_agent=hit["agent"],
+                created_at=hit["at"],
+            )
+            for log, hit in items
+        ]
+    )
+    per_log = defaultdict(lambda: {"people": 0, "machines": 0, "first": None})
+    for log, hit in items:
+        counts = per_log[log.pk]
+        if hit["machine"]:
+            counts["machines"] += 1
+        else:
+            counts["people"] += 1
+            counts["first"] = min(counts["first"] or hit["at"], hit["at"])
+    for log_id in sorted(per_log):  # a fixed order: concurrent writers never deadlock on two messages
+        counts = per_log[log_id]
+        changes = {
+            "open_count": F("open_count") + counts["people"],
+            "machine_open_count": F("machine_open_count") + counts["machines"],
+        }
+        if counts["first"] is not None:
+            changes["opened_at"] = Coalesce(F("opened_at"), Value(counts["first"]))
+        EmailLog.objects.filter(pk=log_id).update(**changes)
+    return len(items)
