@@ -2,7 +2,8 @@
 import datetime
 import hashlib
 
-from django.db.models import Q
+from django.db import connections
+from django.db.models import BigIntegerField, DateField, Func, IntegerField, Q, Value
 from django.http import Http404
 from django.utils import timezone
 
@@ -58,21 +59,34 @@ def active_filter(now) -> Q:
 
 
 def availability_for(*, membership: Membership, tz, first_day=None, last_day=None) -> Availability:
-    weekly: dict[int, list[Window]] = {}
-    for rule in AvailabilityRule.objects.filter(membership=membership):
-        weekly.setdefault(rule.weekday, []).append(Window(rule.start_time, rule.end_time))
-    overrides_qs = DateOverride.objects.filter(membership=membership)
+    """Weekly rules and the date overrides in [first_day, last_day], read in one statement."""
+    rules = AvailabilityRule.objects.filter(membership=membership).order_by().values_list(
+        "weekday", Value(None, output_field=DateField()), "start_time", "end_time"
+    )
+    overrides_qs = DateOverride.objects.filter(membership=membership).order_by()
     if first_day is not None:
         overrides_qs = overrides_qs.filter(date__gte=first_day)
     if last_day is not None:
         overrides_qs = overrides_qs.filter(date__lte=last_day)
+    overrides_qs = overrides_qs.values_list(Value(None, output_field=IntegerField()), "date", "start_time", "end_time")
+    weekly: dict[int, list[Window]] = {}
     overrides: dict = {}
-    for override in overrides_qs:
-        if override.is_unavailable:
-            overrides[override.date] = None
-        elif overrides.get(override.date, []) is not None:
-            overrides.setdefault(override.date, []).append(Window(override.start_time, override.end_time))
+    for weekday, date, start_time, end_time in rules.union(overrides_qs, all=True):
+        if date is None:
+            weekly.setdefault(weekday, []).append(Window(start_time, end_time))
+        elif start_time is None:  # an unavailable override closes the whole day
+            overrides[date] = None
+        elif overrides.get(date, []) is not None:
+            overrides.setdefault(date, []).append(Window(start_time, end_time))
     return Availability(tz=tz, weekly=weekly, overrides=overrides)
+
+
+class EpochMicroseconds(Func):
+    """A timestamptz as integer microseconds since the epoch (PostgreSQL): ints load far faster
+    than datetimes, and the slot loop compares ints."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
 
 
 def busy_for(*, membership: Membership, range_start, range_end, now, exclude_pk=None) -> Busy:
@@ -81,9 +95,18 @@ def busy_for(*, membership: Membership, range_start, range_end, now, exclude_pk=
         membership=membership,
         blocked_start__lt=range_end + MAX_BUFFER,
         blocked_end__gt=range_start - MAX_BUFFER,
-    )
+    ).order_by()
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        # Integer pairs straight from the cursor: no datetime parsing, no per-row converters.
+        sql, params = queryset.values_list(
+            EpochMicroseconds("blocked_start"), EpochMicroseconds("blocked_end")
+        ).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return Busy.from_epoch_us(cursor.fetchall())
     return Busy(queryset.values_list("blocked_start", "blocked_end"))
 
 
