@@ -9,6 +9,7 @@ import zoneinfo
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -160,14 +161,24 @@ def surrogate_restore(request, public_id):
 # --- Detail and the forms on it ---------------------------------------------------------------
 
 
+def _release_choices(queues) -> list:
+    """The release select's options as ReleaseForm would list them, from queues already read."""
+    field = ReleaseForm.base_fields["queue"]
+    return [("", field.empty_label), *((queue.public_id, field.label_from_instance(queue)) for queue in queues)]
+
+
 def _render_detail(request, surrogate, *, status_form=None, note_form=None, task_form=None, status=200):
     membership = request.membership
+    status_form = status_form or StatusChangeForm(membership=membership, surrogate=surrogate)
+    # Read at most once, and only if a form on the page needs them (the assign and release selects).
+    queues = SimpleLazyObject(lambda: selectors.organization_queues_by_name(membership))
     return render(
         request,
         "surrogates/detail.html",
         {
             "surrogate": surrogate,
-            "status_form": status_form or StatusChangeForm(membership=membership, surrogate=surrogate),
+            "status_form": status_form,
+            "has_stage_options": not surrogate.archived_at and selectors.read_options_once(status_form.fields["to_stage"]),
             "note_form": note_form or NoteForm(),
             "task_form": task_form or TaskForm(),
             "history": selectors.surrogate_history(surrogate),
@@ -176,8 +187,10 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
             "tasks": selectors.surrogate_tasks(surrogate),
             "activity": selectors.surrogate_activity(surrogate),
             "can": _can(membership),
-            "assign_form": AssignForm(membership=membership) if perms.has_perm(membership, perms.ASSIGN_SURROGATES) else None,
-            "release_form": ReleaseForm(membership=membership),
+            "assign_form": AssignForm(membership=membership, queues=queues)
+            if perms.has_perm(membership, perms.ASSIGN_SURROGATES)
+            else None,
+            "release_choices": SimpleLazyObject(lambda: _release_choices(queues)),
         },
         status=status,
     )
@@ -185,8 +198,10 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
 
 @member_required
 def surrogate_detail(request, public_id):
-    surrogate = get_surrogate_for_member(request.membership, public_id)
-    # Viewing a full record (PII) is a security event: the tamper-evident chain keeps it.
+    # With the panel flags: the panels that have nothing for this record do not query.
+    surrogate = selectors.get_surrogate_detail_for_member(request.membership, public_id)
+    # Viewing a full record (PII) is a security event: the tamper-evident chain keeps it (one
+    # statement; see auditlog.chain.append for why concurrent views no longer queue behind each other).
     append_for_request(
         request=request, organization_id=surrogate.organization_id, action="surrogate.viewed", target=surrogate
     )

@@ -2,6 +2,7 @@
 from django import template
 
 from matching import selectors
+from surrogates.selectors import panel_may_have_rows
 from tenants import permissions as perms
 
 register = template.Library()
@@ -12,6 +13,8 @@ def surrogate_matches_card(context, surrogate):
     membership = context["request"].membership
     if not perms.has_perm(membership, perms.MANAGE_MATCHES):
         return {"hidden": True, "matches": [], "surrogate": surrogate}
+    if not panel_may_have_rows(surrogate, "matches"):
+        return {"matches": [], "surrogate": surrogate}  # the detail page read that there is none
     return {"matches": list(selectors.matches_for_surrogate(surrogate, membership)[:10]), "surrogate": surrogate}
 
 

@@ -3,6 +3,7 @@ templates/surrogates/detail.html): a link to compose, and the recent messages wi
 from django import template
 
 from messaging import selectors
+from surrogates.selectors import panel_may_have_rows
 from tenants import permissions as perms
 
 register = template.Library()
@@ -14,5 +15,6 @@ def surrogate_emails(context, surrogate):
     return {
         "surrogate": surrogate,
         "can_send": perms.has_perm(membership, perms.EDIT_SURROGATE) and not surrogate.archived_at,
-        "emails": selectors.surrogate_emails(surrogate),
+        # An empty list, without a query, when the detail page read that there is none.
+        "emails": selectors.surrogate_emails(surrogate) if panel_may_have_rows(surrogate, "email_logs") else [],
     }

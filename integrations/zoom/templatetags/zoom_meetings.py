@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 
 from integrations.zoom import selectors
+from surrogates.selectors import panel_may_have_rows
 from tenants import permissions as perms
 
 register = template.Library()
@@ -32,7 +33,8 @@ def appointment_zoom(context, appointment):
 def surrogate_zoom(context, surrogate):
     return _staff_section(
         context,
-        selectors.meetings_for_surrogate(surrogate),
+        # An empty list, without a query, when the detail page read that there is none.
+        selectors.meetings_for_surrogate(surrogate) if panel_may_have_rows(surrogate, "zoom_meetings") else [],
         reverse("zoom:surrogate-new", args=[surrogate.public_id]),
         open_record=not surrogate.archived_at,
     )
