@@ -100,12 +100,15 @@ def main():
     rows, pixel_answered = {}, 0
     log_dir = env.STATE_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
-    with load.Server(args.workers, args.threads, log_dir):
+    with load.Server(args.workers, args.threads, log_dir) as server:
         order = [floor, *chosen, load.Scenario("floor_again", floor.paths)]
         for scenario in order:
             print(f"load: {scenario.name} ({args.seconds:.0f} s, {args.connections} connections) ...", file=sys.stderr)
             warm = load.run(scenario, seconds=args.warmup, connections=args.connections) if args.warmup else None
+            before = load.cpu_snapshot(server)
             rows[scenario.name] = load.run(scenario, seconds=args.seconds, connections=args.connections)
+            rows[scenario.name]["cpu_ms_per_request"] = load.cpu_per_request(
+                before, load.cpu_snapshot(server), rows[scenario.name]["requests"])
             if scenario.name == "pixel":
                 pixel_answered = sum(run["statuses"].get(200, 0) for run in (warm, rows["pixel"]) if run)
     from tracking import open_buffer
@@ -192,12 +195,14 @@ def targets(result) -> list[dict]:
 
 def print_table(result) -> None:
     print(f"\n{'scenario':<18}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x floor':>9}{'queries':>9}"
-          f"{'SQL ms':>8}{'errors':>8}{'429s':>7}")
+          f"{'SQL ms':>8}{'errors':>8}{'429s':>7}   CPU ms/request: app   db  load")
     for name, row in result["scenarios"].items():
         queries = "" if row["queries"] is None else row["queries"]
         sql = "" if row["sql_ms"] is None else f"{row['sql_ms']:.1f}"
         print(f"{name:<18}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['ratio_to_floor']:>9.2f}"
-              f"{queries:>9}{sql:>8}{row['error_rate']:>8.2%}{row['rate_limited']:>7}")
+              f"{queries:>9}{sql:>8}{row['error_rate']:>8.2%}{row['rate_limited']:>7}"
+              + "".join(f"{row.get('cpu_ms_per_request', {}).get(side, 0):>7.2f}" for side in ("app", "db", "load"))
+              .rjust(37))
     s = result["scoping"]
     print(f"\nscoping: scoped {s['scoped_ms']:.3f} ms vs by hand {s['by_hand_ms']:.3f} ms = {s['ratio']:.3f}x "
           f"(median of {s['iterations']} interleaved pairs; same SQL: {s['same_sql']}); ORM only "

@@ -1,6 +1,7 @@
 """The server (gunicorn, production profile) and the load generator (wrk), as separate processes."""
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -70,6 +71,61 @@ class Server:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.log.close()
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pids) -> dict[int, float]:
+    """CPU seconds (user + system) of each still-running process."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited since it was listed
+        found[pid] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (stat fields 14, 15)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def cpu_snapshot(server: "Server") -> dict:
+    """CPU seconds so far, per process, of: the app (gunicorn master and workers, the open flusher),
+    this run's PostgreSQL backends (found by application_name), and the load generator (wrk, a
+    reaped child of this process)."""
+    import psycopg
+
+    with psycopg.connect(f"{env.PG_SERVER}/{env.DB_NAME}", autocommit=True) as connection:
+        backends = [row[0] for row in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [env.APPLICATION_NAME])]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "app": _cpu_seconds([server.process.pid, server.flusher.pid, *_children(server.process.pid)]),
+        "db": _cpu_seconds(backends),
+        "load": {0: children.ru_utime + children.ru_stime},
+    }
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict:
+    """Milliseconds of CPU per request on each side. A process that started during the run counts
+    from zero; one that exited during it is missed (workers and pooled backends live throughout)."""
+    if not requests:
+        return {}
+    return {
+        side: round(sum(cpu - before[side].get(pid, 0.0) for pid, cpu in after[side].items()) * 1000 / requests, 3)
+        for side in ("app", "db", "load")
+    }
 
 
 def wrk_path() -> str:

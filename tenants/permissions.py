@@ -3,6 +3,8 @@
 Resolution for one permission: a member's revoke beats a member's grant, which beats the
 organization's role override, which beats the role default.
 """
+from django.db import connection
+
 from tenants.models import MemberPermission, Membership, Role, RolePermission
 
 VIEW_ALL_SURROGATES = "surrogates.view_all"
@@ -51,23 +53,62 @@ ROLE_DEFAULTS = {
 }
 
 
+def _resolve(membership: Membership, role_overrides, member_overrides) -> frozenset[str]:
+    if not membership.is_active or not membership.user.is_active:
+        return frozenset()
+    allowed = set(ROLE_DEFAULTS.get(membership.role, set()))
+    for permission, is_allowed in role_overrides:
+        (allowed.add if is_allowed else allowed.discard)(permission)
+    allowed |= {perm for perm, effect in member_overrides if effect == MemberPermission.Effect.GRANT}
+    allowed -= {perm for perm, effect in member_overrides if effect == MemberPermission.Effect.REVOKE}
+    return frozenset(allowed)
+
+
 def effective_permissions(membership: Membership) -> frozenset[str]:
     """All permissions of one member, computed once per request and cached on the membership."""
     cached = getattr(membership, "_effective_permissions", None)
     if cached is not None:
         return cached
-    if not membership.is_active or not membership.user.is_active:
-        result = frozenset()
-    else:
-        allowed = set(ROLE_DEFAULTS.get(membership.role, set()))
-        for override in RolePermission.objects.filter(organization_id=membership.organization_id, role=membership.role):
-            (allowed.add if override.allowed else allowed.discard)(override.permission)
-        overrides = list(MemberPermission.objects.filter(membership=membership).values_list("permission", "effect"))
-        allowed |= {perm for perm, effect in overrides if effect == MemberPermission.Effect.GRANT}
-        allowed -= {perm for perm, effect in overrides if effect == MemberPermission.Effect.REVOKE}
-        result = frozenset(allowed)
-    membership._effective_permissions = result
-    return result
+    role_overrides = RolePermission.objects.filter(
+        organization_id=membership.organization_id, role=membership.role
+    ).values_list("permission", "allowed")
+    member_overrides = MemberPermission.objects.filter(membership=membership).values_list("permission", "effect")
+    membership._effective_permissions = _resolve(membership, list(role_overrides), list(member_overrides))
+    return membership._effective_permissions
+
+
+def with_permission_overrides(memberships):
+    """The membership queryset with its overrides read in the same statement (PostgreSQL arrays).
+
+    Every signed-in request reads its memberships and then the permissions of the active one:
+    three statements, two of them only for the (usually empty) override lists. Use with
+    `resolve_loaded` on the rows. Elsewhere (SQLite in development) the queryset is unchanged
+    and effective_permissions() reads the overrides as before.
+    """
+    if connection.vendor != "postgresql":
+        return memberships
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import CharField, OuterRef, Value
+    from django.db.models.functions import Cast, Concat
+
+    # "permission|allowed" / "permission|effect": permission names never contain "|".
+    role_pairs = RolePermission.objects.filter(
+        organization_id=OuterRef("organization_id"), role=OuterRef("role")
+    ).values(pair=Concat("permission", Value("|"), Cast("allowed", CharField())))
+    member_pairs = MemberPermission.objects.filter(membership_id=OuterRef("pk")).values(
+        pair=Concat("permission", Value("|"), "effect")
+    )
+    return memberships.annotate(loaded_role_overrides=ArraySubquery(role_pairs), loaded_member_overrides=ArraySubquery(member_pairs))
+
+
+def resolve_loaded(memberships) -> None:
+    """Set effective permissions from what with_permission_overrides() read; no statement."""
+    for m in memberships:
+        if not hasattr(m, "loaded_role_overrides"):
+            continue
+        role = [(perm, flag in ("true", "True", "1")) for perm, _, flag in (p.partition("|") for p in m.loaded_role_overrides)]
+        member = [(perm, effect) for perm, _, effect in (p.partition("|") for p in m.loaded_member_overrides)]
+        m._effective_permissions = _resolve(m, role, member)
 
 
 def has_perm(membership: Membership | None, permission: str) -> bool:
