@@ -1,6 +1,7 @@
 """Reads for booking: availability, busy ranges, slots, and the one access helper per object."""
 import datetime
 import hashlib
+from functools import lru_cache
 
 from django.db import connections
 from django.db.models import BigIntegerField, DateField, Func, IntegerField, Q, Value
@@ -16,9 +17,11 @@ from booking.models import (
     BookingLink,
     DateOverride,
 )
-from booking.slots import Availability, Busy, Slot, SlotSpec, Window, generate_slots
+from booking.slots import Availability, Busy, Slot, SlotSpec, Window, epoch_us, generate_slots
 from tenants import permissions as perms
-from tenants.models import Membership
+from tenants import public_rows
+from tenants.models import Membership, Organization, User
+from tenants.public_rows import Part, column, select_list, table
 
 MAX_BUFFER = datetime.timedelta(hours=8)
 
@@ -33,11 +36,45 @@ def token_hash(raw: str) -> str:
 def resolve_link(request, slug: str, **_) -> BookingLink | None:
     if not slug or len(slug) > 64:
         return None
+    if request.method in ("GET", "HEAD"):
+        return _shown_link(slug)
     return (
         BookingLink.objects.select_related("organization", "membership__user")
         .filter(slug=slug, is_active=True, membership__is_active=True, membership__user__is_active=True)
         .first()
     )
+
+
+_LINK = Part(BookingLink, "l", ("id", "organization_id", "membership_id", "slug", "timezone"))
+_MEMBER = Part(Membership, "m", ("id", "organization_id", "user_id"))
+_USER = Part(User, "u", ("id", "email", "full_name"))
+_ORG = Part(Organization, "o", ("id", "name", "slug", "timezone"))
+_SHOWN_LINK_PARTS = (_LINK, _MEMBER, _USER, _ORG)
+
+
+@lru_cache(maxsize=1)
+def _shown_link_sql() -> str:
+    return (
+        f"SELECT {select_list(_SHOWN_LINK_PARTS)} FROM {table(_LINK)}"
+        f" JOIN {table(_MEMBER)} ON {column(_MEMBER, 'id')} = {column(_LINK, 'membership_id')}"
+        f" JOIN {table(_USER)} ON {column(_USER, 'id')} = {column(_MEMBER, 'user_id')}"
+        f" JOIN {table(_ORG)} ON {column(_ORG, 'id')} = {column(_LINK, 'organization_id')}"
+        f" WHERE {column(_LINK, 'slug')} = %s AND {column(_LINK, 'is_active')} = %s"
+        f" AND {column(_MEMBER, 'is_active')} = %s AND {column(_USER, 'is_active')} = %s"
+    )
+
+
+def _shown_link(slug: str) -> BookingLink | None:
+    """What the public GETs (page, slots) need of an active link, in one plain statement
+    (tenants.public_rows): the same conditions as the ORM lookup POSTs use."""
+    found = public_rows.fetch(_shown_link_sql(), [slug, True, True, True], _SHOWN_LINK_PARTS)
+    if found is None:
+        return None
+    link, membership, user, organization = found
+    membership.user = user
+    link.membership = membership
+    link.organization = organization
+    return link
 
 
 def resolve_manage_token(request, token: str, **_) -> Appointment | None:
@@ -100,14 +137,22 @@ def busy_for(*, membership: Membership, range_start, range_end, now, exclude_pk=
         queryset = queryset.exclude(pk=exclude_pk)
     connection = connections[queryset.db]
     if connection.vendor == "postgresql":
-        # Integer pairs straight from the cursor: no datetime parsing, no per-row converters.
+        # Integers straight from the cursor: no datetime parsing, no per-row converters.
         sql, params = queryset.values_list(
-            EpochMicroseconds("blocked_start"), EpochMicroseconds("blocked_end")
+            EpochMicroseconds("blocked_start"), EpochMicroseconds("blocked_end"), EpochMicroseconds("expires_at")
         ).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return Busy.from_epoch_us(cursor.fetchall())
-    return Busy(queryset.values_list("blocked_start", "blocked_end"))
+            rows = cursor.fetchall()
+        busy = Busy.from_epoch_us([(start, end) for start, end, _ in rows])
+        lapses = [expires for _, _, expires in rows if expires is not None]
+    else:
+        rows = list(queryset.values_list("blocked_start", "blocked_end", "expires_at"))
+        busy = Busy([(start, end) for start, end, _ in rows])
+        lapses = [epoch_us(expires) for _, _, expires in rows if expires is not None]
+    # A pending hold frees its time at expires_at with no write: results are exact until then.
+    busy.lapses_at_us = min(lapses, default=None)
+    return busy
 
 
 def spec_for(appointment_type: AppointmentType) -> SlotSpec:
@@ -121,6 +166,19 @@ def spec_for(appointment_type: AppointmentType) -> SlotSpec:
 def available_slots(
     *, link: BookingLink, appointment_type: AppointmentType, range_start, range_end, now=None, exclude_pk=None
 ) -> list[Slot]:
+    slots, _ = available_slots_exact_until(
+        link=link, appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now,
+        exclude_pk=exclude_pk,
+    )
+    return slots
+
+
+def available_slots_exact_until(
+    *, link: BookingLink, appointment_type: AppointmentType, range_start, range_end, now=None, exclude_pk=None
+) -> tuple[list[Slot], int | None]:
+    """The slots, and the instant (epoch microseconds) until which they stay exact if nothing is
+    written: the first slot's start (then it is past) or the first lapse of a pending hold in the
+    range (then its time is free again), whichever comes first; None if neither exists."""
     now = now or timezone.now()
     tz = link.tzinfo
     availability = availability_for(
@@ -130,7 +188,7 @@ def available_slots(
         last_day=range_end.astimezone(tz).date() + datetime.timedelta(days=1),
     )
     busy = busy_for(membership=link.membership, range_start=range_start, range_end=range_end, now=now, exclude_pk=exclude_pk)
-    return generate_slots(
+    slots = generate_slots(
         availability=availability,
         spec=spec_for(appointment_type),
         range_start=range_start,
@@ -138,6 +196,8 @@ def available_slots(
         now=now,
         busy=busy,
     )
+    ends = [value for value in (epoch_us(slots[0].start) if slots else None, busy.lapses_at_us) if value is not None]
+    return slots, min(ends, default=None)
 
 
 def is_bookable(*, link, appointment_type, start, now=None, exclude_pk=None) -> bool:

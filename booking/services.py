@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from booking import emails, selectors
+from booking import cache, emails, selectors
 from booking.models import (
     PENDING_TTL,
     TOKEN_TTL_AFTER_END,
@@ -88,6 +88,7 @@ def _expire_lapsed_overlapping(*, membership_id, blocked_start, blocked_end, now
         blocked_start__lt=blocked_end,
         blocked_end__gt=blocked_start,
     ).update(status=AppointmentStatus.EXPIRED)
+    cache.data_changed(membership_id)
 
 
 def _remind_at(appointment: Appointment, hours: int, now) -> datetime.datetime | None:
@@ -118,6 +119,7 @@ def booking_link_ensure(*, membership: Membership) -> BookingLink:
             timezone=membership.organization.timezone,
         )
         audit_record(actor=membership.user, action="booking.link_created", target=link, data={"timezone": link.timezone})
+        cache.data_changed(membership.pk)
     return link
 
 
@@ -128,6 +130,7 @@ def booking_link_regenerate(*, membership: Membership) -> BookingLink:
         link.slug_rotated_at = timezone.now()
         link.save(update_fields=["slug", "slug_rotated_at"])
         audit_record(actor=membership.user, action="booking.link_regenerated", target=link)
+        cache.data_changed(membership.pk)
     return link
 
 
@@ -149,6 +152,7 @@ def booking_link_update(*, membership: Membership, timezone_name: str, is_active
             target=link,
             data={"timezone": timezone_name, "is_active": is_active},
         )
+        cache.data_changed(membership.pk)
     return link
 
 
@@ -168,6 +172,7 @@ def appointment_type_create(*, membership: Membership, **fields) -> AppointmentT
             target=appointment_type,
             data={key: value for key, value in fields.items()},
         )
+        cache.data_changed(membership.pk)
     return appointment_type
 
 
@@ -185,6 +190,7 @@ def appointment_type_update(*, membership: Membership, appointment_type: Appoint
             setattr(appointment_type, key, value)
         appointment_type.save(update_fields=list(changed))
         audit_record(actor=membership.user, action="booking.type_updated", target=appointment_type, data=changed)
+        cache.data_changed(membership.pk)
     return appointment_type
 
 
@@ -205,6 +211,7 @@ def availability_rule_add(*, membership: Membership, weekday: int, start_time, e
             target=rule,
             data={"weekday": weekday, "start": start_time.isoformat(), "end": end_time.isoformat()},
         )
+        cache.data_changed(membership.pk)
     return rule
 
 
@@ -214,6 +221,7 @@ def availability_rule_delete(*, membership: Membership, rule: AvailabilityRule) 
     with transaction.atomic():
         audit_record(actor=membership.user, action="booking.rule_deleted", target=rule)
         rule.delete()
+        cache.data_changed(membership.pk)
 
 
 def date_override_add(*, membership: Membership, date, start_time=None, end_time=None) -> DateOverride:
@@ -239,6 +247,7 @@ def date_override_add(*, membership: Membership, date, start_time=None, end_time
                 "end": end_time.isoformat() if end_time else None,
             },
         )
+        cache.data_changed(membership.pk)
     return override
 
 
@@ -248,6 +257,7 @@ def date_override_delete(*, membership: Membership, override: DateOverride) -> N
     with transaction.atomic():
         audit_record(actor=membership.user, action="booking.override_deleted", target=override)
         override.delete()
+        cache.data_changed(membership.pk)
 
 
 # --- Appointments ------------------------------------------------------------------------------
@@ -324,6 +334,7 @@ def booking_request(
                 "status": appointment.status,
             },
         )
+        cache.data_changed(membership.pk)
         _after_commit(appointment, emails.REQUESTED, token=raw_token, base_url=base_url)
     return BookingResult(appointment=appointment, created=True, token=raw_token)
 
@@ -364,6 +375,7 @@ def appointment_approve(*, membership: Membership, appointment: Appointment, bas
                 status=AppointmentStatus.EXPIRED
             )
             appointment.status = AppointmentStatus.EXPIRED
+            cache.data_changed(appointment.membership_id)
             raise BookingError("This request expired: it was not approved within 60 minutes.")
         link = BookingLink.objects.select_related("membership").get(membership_id=appointment.membership_id)
         if not selectors.is_bookable(
@@ -383,6 +395,7 @@ def appointment_approve(*, membership: Membership, appointment: Appointment, bas
             ]
         )
         audit_record(actor=membership.user, action="booking.approved", target=appointment, data={"status": "confirmed"})
+        cache.data_changed(appointment.membership_id)
         _after_commit(appointment, emails.CONFIRMED, token=token, base_url=base_url)
     return appointment
 
@@ -405,6 +418,7 @@ def appointment_cancel(*, appointment: Appointment, membership: Membership | Non
             target=appointment,
             data={"by": "staff" if membership else "visitor"},
         )
+        cache.data_changed(appointment.membership_id)
         _after_commit(appointment, emails.CANCELLED)
     return appointment
 
@@ -464,6 +478,7 @@ def appointment_reschedule(
             target=appointment,
             data={"from": old_start.isoformat(), "to": start.isoformat(), "by": "staff" if membership else "visitor"},
         )
+        cache.data_changed(appointment.membership_id)
         _after_commit(appointment, emails.RESCHEDULED, token=token, base_url=base_url)
     return BookingResult(appointment=appointment, created=False, token=token)
 
@@ -504,6 +519,7 @@ def pending_expire(*, now=None) -> int:
                 status=AppointmentStatus.EXPIRED
             ):
                 audit_record(actor=None, action="booking.expired", target=appointment, data={"status": "expired"})
+                cache.data_changed(appointment.membership_id)
                 expired += 1
     return expired
 

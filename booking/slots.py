@@ -94,6 +94,8 @@ class Busy:
         busy._merge(ranges)
         return busy
 
+    lapses_at_us: int | None = None  # when a pending hold among the ranges lapses (busy_for sets it)
+
     def _merge(self, ranges) -> None:
         starts: list[int] = []
         ends: list[int] = []

@@ -8,16 +8,21 @@ import datetime
 import uuid
 import zoneinfo
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_ratelimit.decorators import ratelimit
 
+from booking import cache as booking_cache
 from booking import selectors, services
 from booking.forms import BookingForm, RescheduleForm, known_timezones, timezone_options, utc_iso
 from booking.models import AppointmentStatus, AppointmentType
 from booking.services import BookingError, SlotUnavailable
+from booking.slots import epoch_us
+from tenants.page_cache import RenderedPages, fill, placeholder
 from tenants.public import public_entry
 from tenants.ratelimits import ip_key
 
@@ -73,10 +78,14 @@ def _slots_json(*, link, appointment_type, request, exclude_pk=None):
         tz_name, range_start, range_end, first, last = _parse_window(request)
     except SlotQueryError as exc:
         return JsonResponse({"error": str(exc)}, status=INVALID)
-    tz = zoneinfo.ZoneInfo(tz_name)
     slots = selectors.available_slots(
         link=link, appointment_type=appointment_type, range_start=range_start, range_end=range_end, exclude_pk=exclude_pk
     )
+    return _slots_response(slots, appointment_type=appointment_type, tz_name=tz_name, first=first, last=last)
+
+
+def _slots_response(slots, *, appointment_type, tz_name, first, last) -> JsonResponse:
+    tz = zoneinfo.ZoneInfo(tz_name)
     payload = []
     for slot in slots:
         local = slot.start.astimezone(tz)
@@ -113,29 +122,49 @@ def _visitor_when(appointment) -> str:
 @public_entry(selectors.resolve_link)
 @_page_limits
 def booking_page(request, link, slug):
-    types = list(selectors.active_types(link.membership))
     if request.method == "POST":
-        return _booking_post(request, link, slug, types)
-    form = BookingForm(initial={"idempotency_key": uuid.uuid4(), "visitor_timezone": link.organization.timezone})
-    return _render_page(request, link, slug, types, form)
+        return _booking_post(request, link, slug, list(selectors.active_types(link.membership)))
+    return _cached_page(request, link, slug)
+
+
+PAGES = RenderedPages(max_entries=256)
+CSRF_PLACEHOLDER = placeholder("csrf")
+KEY_PLACEHOLDER = uuid.uuid4()  # the idempotency key's field is a UUID field: a UUID placeholder
+
+
+def _cached_page(request, link, slug):
+    """The GET page: rendered once per (link, slug, organization name and zone, staff name, data
+    version), without a request; this request's CSRF token and a new idempotency key filled in."""
+    organization = link.organization
+    staff_name = link.membership.user.display_name
+    key = (
+        link.pk, slug, organization.pk, organization.name, organization.timezone, staff_name,
+        booking_cache.data_version(link.membership_id),
+    )
+    body = PAGES.get(key)
+    if body is None:
+        types = list(selectors.active_types(link.membership))
+        form = BookingForm(initial={"idempotency_key": KEY_PLACEHOLDER, "visitor_timezone": organization.timezone})
+        body = render_to_string("booking/public/book.html", {**_page_context(link, slug, types, form), "csrf_token": CSRF_PLACEHOLDER})
+        PAGES.put(key, body)
+    return HttpResponse(fill(body, {CSRF_PLACEHOLDER: get_token(request), str(KEY_PLACEHOLDER): str(uuid.uuid4())}))
+
+
+def _page_context(link, slug, types, form) -> dict:
+    return {
+        "link": link,
+        "staff_name": link.membership.user.display_name,
+        "organization": link.organization,
+        "types": types,
+        "form": form,
+        "timezone_options": timezone_options(form["visitor_timezone"].value()),
+        "slots_url": reverse("booking_public:slots", args=[slug]),
+        "selected_type": form["appointment_type"].value() or "",
+    }
 
 
 def _render_page(request, link, slug, types, form, status=200):
-    return render(
-        request,
-        "booking/public/book.html",
-        {
-            "link": link,
-            "staff_name": link.membership.user.display_name,
-            "organization": link.organization,
-            "types": types,
-            "form": form,
-            "timezone_options": timezone_options(form["visitor_timezone"].value()),
-            "slots_url": reverse("booking_public:slots", args=[slug]),
-            "selected_type": form["appointment_type"].value() or "",
-        },
-        status=status,
-    )
+    return render(request, "booking/public/book.html", _page_context(link, slug, types, form), status=status)
 
 
 def _booking_post(request, link, slug, types):
@@ -187,14 +216,34 @@ def _booking_post(request, link, slug, types):
 @public_entry(selectors.resolve_link)
 @_page_limits
 def booking_slots(request, link, slug):
+    """Cached per (link, type, zone, dates) under the staff member's data version (booking.cache)."""
     try:
         type_id = uuid.UUID(request.GET.get("type", ""))
     except ValueError:
         return JsonResponse({"error": "Unknown appointment type."}, status=INVALID)
+    try:
+        tz_name, range_start, range_end, first, last = _parse_window(request)
+    except SlotQueryError as exc:
+        return JsonResponse({"error": str(exc)}, status=INVALID)
+    now = timezone.now()
+    now_us = epoch_us(now)
+    where = {"link_id": link.pk, "type_id": type_id, "tz_name": tz_name, "first": first, "last": last}
+    version, body = booking_cache.slots_lookup(membership_id=link.membership_id, now_us=now_us, **where)
+    if body is not None:  # a type switched off or changed bumps the version, so the entry names an active one
+        return HttpResponse(body, content_type="application/json")
     appointment_type = selectors.active_types(link.membership).filter(public_id=type_id).first()
     if appointment_type is None:
         return JsonResponse({"error": "Unknown appointment type."}, status=INVALID)
-    return _slots_json(link=link, appointment_type=appointment_type, request=request)
+    slots, exact_until_us = selectors.available_slots_exact_until(
+        link=link, appointment_type=appointment_type, range_start=range_start, range_end=range_end, now=now
+    )
+    response = _slots_response(slots, appointment_type=appointment_type, tz_name=tz_name, first=first, last=last)
+    booking_cache.slots_store(
+        version=version, now_us=now_us, body=response.content,
+        valid_until_us=exact_until_us if exact_until_us is not None else now_us + booking_cache.SLOTS_TTL * 1_000_000,
+        **where,
+    )
+    return response
 
 
 # --- Self-service: reschedule or cancel with the emailed token ------------------------------------

@@ -8,8 +8,9 @@ No CSRF cookie check here: with `Referrer-Policy: no-referrer` browsers send `Or
 form's POST, which Django's CSRF check refuses; and it would add nothing, since a cross-site
 forger cannot know the 256-bit token in the URL (a capability URL: the token is the defence).
 """
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
@@ -20,6 +21,7 @@ from forms_public.schema import ApplicationForm, max_body_bytes
 from forms_public.services import FormsError
 from forms_public.uploads.detect import UploadRejected
 from forms_public.uploads.limits import checked_post
+from tenants.page_cache import RenderedPages
 from tenants.public import public_entry
 from tenants.ratelimits import ip_key, too_many_requests
 
@@ -45,6 +47,8 @@ def private_page(view):
 
 
 def _resolve(request, token):
+    if request.method == "GET":
+        return services.link_for_token_to_show(token)
     return services.link_for_token(token)
 
 
@@ -54,12 +58,33 @@ def _resolve(request, token):
 @ratelimit(group="forms_public.apply.post", key=ip_key, rate="10/m", method="POST", block=True)
 @public_entry(_resolve)
 def apply(request, link, token):
-    schema = link.form_version.schema
     if request.method == "POST":
+        schema = link.form_version.schema
         return checked_post(request, _submit, limit_bytes=max_body_bytes(schema), csrf=False, link=link)
     if request.method != "GET":
         raise Http404("Not found")
-    return _render(request, link, ApplicationForm(schema=schema))
+    return _empty_form(link)
+
+
+PAGES = RenderedPages(max_entries=128)
+
+
+def _empty_form(link):
+    """The empty form, rendered once per (form version and its schema's digest, organization and
+    its name); it carries nothing per request (no CSRF token, see the module docstring). The link
+    itself is checked on every request by the resolver, so a used, revoked or expired one is a 404
+    at once."""
+    organization = link.organization
+    key = (link.form_version_id, link.schema_digest, organization.pk, organization.name)
+    body = PAGES.get(key)
+    if body is None:
+        schema = link.form_version.schema
+        body = render_to_string(
+            "forms_public/apply.html",
+            {"form": ApplicationForm(schema=schema), "schema": schema, "organization": organization},
+        )
+        PAGES.put(key, body)
+    return HttpResponse(body)
 
 
 def _render(request, link, form, status=200):

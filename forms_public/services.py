@@ -7,6 +7,7 @@ import datetime
 import hashlib
 import json
 import secrets
+from functools import lru_cache
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,9 +17,13 @@ from forms_public.models import ApplicationLink, Form, FormVersion, Submission
 from forms_public.schema import SchemaError, build_schema, mapped_changes
 from forms_public.uploads import services as upload_services
 from forms_public.uploads.detect import DEFAULT_ALLOWED, UploadRejected, check_upload
+from surrogates.models import Surrogate
 from surrogates.services import SurrogateError, surrogate_update
 from tenants import permissions as perms
+from tenants import public_rows
 from tenants.audit import audit_record
+from tenants.models import Organization
+from tenants.public_rows import Part, column, select_list, table
 
 TOKEN_BYTES = 32  # 256 bits
 LINK_DAYS_DEFAULT, LINK_DAYS_MIN, LINK_DAYS_MAX = 14, 1, 60
@@ -142,6 +147,41 @@ def link_for_token(token: str) -> ApplicationLink | None:
         .select_related("organization", "form_version", "surrogate")
         .first()
     )
+
+
+_LINK = Part(ApplicationLink, "l", ("id", "organization_id", "form_version_id", "surrogate_id"))
+_VERSION = Part(FormVersion, "v", ())
+_SURROGATE = Part(Surrogate, "s", ())
+_ORG = Part(Organization, "o", ("id", "name", "slug", "timezone"))
+_SHOWN_PARTS = (_LINK, _ORG)
+
+
+@lru_cache(maxsize=1)
+def _shown_link_sql() -> str:
+    return (
+        f"SELECT {select_list(_SHOWN_PARTS)}, MD5(CAST({column(_VERSION, 'schema')} AS TEXT)) FROM {table(_LINK)}"
+        f" JOIN {table(_VERSION)} ON {column(_VERSION, 'id')} = {column(_LINK, 'form_version_id')}"
+        f" JOIN {table(_SURROGATE)} ON {column(_SURROGATE, 'id')} = {column(_LINK, 'surrogate_id')}"
+        f" JOIN {table(_ORG)} ON {column(_ORG, 'id')} = {column(_LINK, 'organization_id')}"
+        f" WHERE {column(_LINK, 'token_hash')} = %s AND {column(_LINK, 'used_at')} IS NULL"
+        f" AND {column(_LINK, 'revoked_at')} IS NULL AND {column(_LINK, 'expires_at')} > %s"
+        f" AND {column(_SURROGATE, 'archived_at')} IS NULL"
+    )
+
+
+def link_for_token_to_show(token: str) -> ApplicationLink | None:
+    """The same open link (same conditions as link_for_token) for showing the empty form, in one
+    plain statement (tenants.public_rows): the link's ids, its organization and the digest of its
+    version's schema (`schema_digest`), no surrogate row (its PII would be decrypted for nothing);
+    the version itself is loaded only when it must be rendered."""
+    if not token or len(token) > 100:
+        return None
+    found = public_rows.fetch(_shown_link_sql(), [hash_token(token), timezone.now()], _SHOWN_PARTS)
+    if found is None:
+        return None
+    link, organization, link.schema_digest = found
+    link.organization = organization
+    return link
 
 
 # --- Submissions ------------------------------------------------------------------------------
