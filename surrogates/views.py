@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from surrogates import selectors, services
+from surrogates.form_markup import unbound_fields_html
 from surrogates.forms import (
     AssignForm,
     DecisionForm,
@@ -170,6 +171,8 @@ def _release_choices(queues) -> list:
 def _render_detail(request, surrogate, *, status_form=None, note_form=None, task_form=None, status=200):
     membership = request.membership
     status_form = status_form or StatusChangeForm(membership=membership, surrogate=surrogate)
+    has_stage_options = not surrogate.archived_at and selectors.read_options_once(status_form.fields["to_stage"])
+    note_form, task_form = note_form or NoteForm(), task_form or TaskForm()
     # Read at most once, and only if a form on the page needs them (the assign and release selects).
     queues = SimpleLazyObject(lambda: selectors.organization_queues_by_name(membership))
     return render(
@@ -178,9 +181,13 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
         {
             "surrogate": surrogate,
             "status_form": status_form,
-            "has_stage_options": not surrogate.archived_at and selectors.read_options_once(status_form.fields["to_stage"]),
-            "note_form": note_form or NoteForm(),
-            "task_form": task_form or TaskForm(),
+            "has_stage_options": has_stage_options,
+            "note_form": note_form,
+            "task_form": task_form,
+            # Unbound forms' markup, rendered once per process and set of options (None: render it here).
+            "status_fields": unbound_fields_html(status_form) if has_stage_options else None,
+            "note_fields": unbound_fields_html(note_form),
+            "task_fields": unbound_fields_html(task_form),
             "history": selectors.surrogate_history(surrogate),
             "pending_requests": selectors.surrogate_pending_requests(surrogate),
             "notes": selectors.surrogate_notes(surrogate),

@@ -4,6 +4,7 @@ from django import template
 
 from forms_public import selectors
 from forms_public.forms import AttachmentForm, LinkIssueForm
+from surrogates.form_markup import unbound_fields_html
 from surrogates.selectors import panel_may_have_rows, read_options_once
 from tenants import permissions as perms
 
@@ -23,13 +24,17 @@ def surrogate_applications(context, surrogate):
     links = selectors.surrogate_links(surrogate) if panel_may_have_rows(surrogate, "application_links") else []
     submissions = selectors.surrogate_submissions(surrogate) if panel_may_have_rows(surrogate, "submissions") else []
     uploads = selectors.surrogate_uploads(surrogate) if panel_may_have_rows(surrogate, "uploads") else []
+    attach_form = AttachmentForm()
     return {
         "surrogate": surrogate,
         "csrf_token": context.get("csrf_token"),
         "can_edit": can_edit,
         "link_form": link_form,
         "has_forms": has_forms,
-        "attach_form": AttachmentForm(),
+        # Markup rendered once per process and set of options (surrogates.form_markup).
+        "link_fields": unbound_fields_html(link_form) if has_forms else None,
+        "attach_form": attach_form,
+        "attach_fields": unbound_fields_html(attach_form) if can_edit else None,
         "links": links,
         "submissions": submissions,
         "uploads": uploads,

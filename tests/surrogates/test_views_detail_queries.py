@@ -165,3 +165,48 @@ def test_an_archived_record_reads_no_stage_options(client, world):
     response, statements = detail(client, surrogate)
     assert "Restore this surrogate to change its stage." in response.content.decode()
     assert reads_from(statements, "surrogates_stage") == []
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken" value=""', html)
+
+
+def test_memoized_form_markup_is_what_the_template_renders_in_place(client, world, monkeypatch):
+    import forms_public.templatetags.forms_public as forms_tags
+    import surrogates.views as views
+
+    admin = world.member(world.org_a, Role.ADMIN)
+    surrogate = make(admin)
+    with org_scope(world.org_a):
+        forms_demo.seed_form(organization=world.org_a, admin=admin)  # the link form's select shows
+    login(client, admin)
+    memoized = _without_csrf(detail(client, surrogate)[0].content.decode())
+    monkeypatch.setattr(views, "unbound_fields_html", lambda form: None)
+    monkeypatch.setattr(forms_tags, "unbound_fields_html", lambda form: None)
+    in_place = _without_csrf(detail(client, surrogate)[0].content.decode())
+    assert 'id="id_to_stage"' in memoized and 'id="id_body"' in memoized and 'id="id_title"' in memoized
+    assert 'data-testid="link-form"' in memoized and 'type="file"' in memoized
+    assert memoized == in_place
+
+
+def test_a_renamed_stage_shows_on_the_next_view_and_only_in_its_organization(client, world):
+    admin_a, admin_b = world.member(world.org_a, Role.ADMIN), world.member(world.org_b, Role.ADMIN)
+    ours, theirs = make(admin_a), make(admin_b)
+    login(client, admin_a)
+    assert ">Contacted</option>" in detail(client, ours)[0].content.decode()
+    with org_scope(world.org_a):
+        Stage.objects.filter(key="contacted").update(label="Reached by phone")
+    html_a = detail(client, ours)[0].content.decode()
+    assert ">Reached by phone</option>" in html_a and ">Contacted</option>" not in html_a
+    login(client, admin_b)
+    html_b = detail(client, theirs)[0].content.decode()
+    assert ">Contacted</option>" in html_b and "Reached by phone" not in html_b
+
+
+def test_a_form_with_errors_is_rendered_with_them(client, world):
+    admin = world.member(world.org_a, Role.ADMIN)
+    surrogate = make(admin)
+    login(client, admin)
+    response = client.post(reverse("surrogates:note-add", args=[surrogate.public_id]), {"body": ""})
+    assert response.status_code == 400
+    assert 'class="field has-error"' in response.content.decode()
