@@ -9,7 +9,6 @@ import zoneinfo
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -171,10 +170,12 @@ def _release_choices(queues) -> list:
 def _render_detail(request, surrogate, *, status_form=None, note_form=None, task_form=None, status=200):
     membership = request.membership
     status_form = status_form or StatusChangeForm(membership=membership, surrogate=surrogate)
-    has_stage_options = not surrogate.archived_at and selectors.read_options_once(status_form.fields["to_stage"])
+    stage_field = None if surrogate.archived_at else status_form.fields["to_stage"]
+    can_assign = perms.has_perm(membership, perms.ASSIGN_SURROGATES)
+    # The stage options (set on stage_field), members and queues of the page's selects: one statement.
+    members, queues = selectors.detail_options(membership, stage_field, with_members=can_assign)
+    has_stage_options = stage_field is not None and len(stage_field.choices) > (stage_field.empty_label is not None)
     note_form, task_form = note_form or NoteForm(), task_form or TaskForm()
-    # Read at most once, and only if a form on the page needs them (the assign and release selects).
-    queues = SimpleLazyObject(lambda: selectors.organization_queues_by_name(membership))
     return render(
         request,
         "surrogates/detail.html",
@@ -194,10 +195,8 @@ def _render_detail(request, surrogate, *, status_form=None, note_form=None, task
             "tasks": selectors.surrogate_tasks(surrogate),
             "activity": selectors.surrogate_activity(surrogate),
             "can": _can(membership),
-            "assign_form": AssignForm(membership=membership, queues=queues)
-            if perms.has_perm(membership, perms.ASSIGN_SURROGATES)
-            else None,
-            "release_choices": SimpleLazyObject(lambda: _release_choices(queues)),
+            "assign_form": AssignForm(membership=membership, owners=members, queues=queues) if can_assign else None,
+            "release_choices": _release_choices(queues),
         },
         status=status,
     )
