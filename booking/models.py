@@ -35,6 +35,10 @@ class BookingLink(PublicIdMixin, TenantModel):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     slug_rotated_at = models.DateTimeField(default=dj_timezone.now)
+    # Bumped in the same transaction as every write that changes what the public page or slots of
+    # this staff member show (booking.cache.data_changed, an UPDATE): cached renderings are keyed
+    # by it. Nothing else writes it: save links with update_fields, never a stale full save().
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = TenantModel.tenant_constraints()

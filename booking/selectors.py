@@ -45,7 +45,7 @@ def resolve_link(request, slug: str, **_) -> BookingLink | None:
     )
 
 
-_LINK = Part(BookingLink, "l", ("id", "organization_id", "membership_id", "slug", "timezone"))
+_LINK = Part(BookingLink, "l", ("id", "organization_id", "membership_id", "slug", "timezone", "data_version"))
 _MEMBER = Part(Membership, "m", ("id", "organization_id", "user_id"))
 _USER = Part(User, "u", ("id", "email", "full_name"))
 _ORG = Part(Organization, "o", ("id", "name", "slug", "timezone"))

@@ -138,8 +138,7 @@ def _cached_page(request, link, slug):
     organization = link.organization
     staff_name = link.membership.user.display_name
     key = (
-        link.pk, slug, organization.pk, organization.name, organization.timezone, staff_name,
-        booking_cache.data_version(link.membership_id),
+        link.pk, link.data_version, slug, organization.pk, organization.name, organization.timezone, staff_name,
     )
     body = PAGES.get(key)
     if body is None:
@@ -216,7 +215,7 @@ def _booking_post(request, link, slug, types):
 @public_entry(selectors.resolve_link)
 @_page_limits
 def booking_slots(request, link, slug):
-    """Cached per (link, type, zone, dates) under the staff member's data version (booking.cache)."""
+    """Cached per (link, type, zone, dates) under the link's data version (booking.cache)."""
     try:
         type_id = uuid.UUID(request.GET.get("type", ""))
     except ValueError:
@@ -228,7 +227,7 @@ def booking_slots(request, link, slug):
     now = timezone.now()
     now_us = epoch_us(now)
     where = {"link_id": link.pk, "type_id": type_id, "tz_name": tz_name, "first": first, "last": last}
-    version, body = booking_cache.slots_lookup(membership_id=link.membership_id, now_us=now_us, **where)
+    body = booking_cache.slots_lookup(version=link.data_version, now_us=now_us, **where)
     if body is not None:  # a type switched off or changed bumps the version, so the entry names an active one
         return HttpResponse(body, content_type="application/json")
     appointment_type = selectors.active_types(link.membership).filter(public_id=type_id).first()
@@ -239,7 +238,7 @@ def booking_slots(request, link, slug):
     )
     response = _slots_response(slots, appointment_type=appointment_type, tz_name=tz_name, first=first, last=last)
     booking_cache.slots_store(
-        version=version, now_us=now_us, body=response.content,
+        version=link.data_version, now_us=now_us, body=response.content,
         valid_until_us=exact_until_us if exact_until_us is not None else now_us + booking_cache.SLOTS_TTL * 1_000_000,
         **where,
     )

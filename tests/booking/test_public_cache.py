@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from booking import cache as booking_cache
 from booking import selectors, services, views
+from booking.models import BookingLink
 from booking.slots import epoch_us
 from tenants.models import Role
 from tenants.scope import org_scope
@@ -257,11 +258,53 @@ def test_cached_slots_stop_when_the_first_slot_starts_or_a_pending_hold_lapses(s
         )
     assert until == min(epoch_us(slots[0].start), epoch_us(held.expires_at))
     where = {"link_id": staff.link.pk, "type_id": staff.type.public_id, "tz_name": "UTC", "first": start.date(), "last": start.date()}
-    version, body = booking_cache.slots_lookup(membership_id=staff.membership.pk, now_us=epoch_us(now), **where)
-    assert body is None
-    booking_cache.slots_store(version=version, now_us=epoch_us(now), valid_until_us=epoch_us(now) + 60_000_000, body=b"[]", **where)
-    assert booking_cache.slots_lookup(membership_id=staff.membership.pk, now_us=epoch_us(now) + 59_000_000, **where)[1] == b"[]"
-    assert booking_cache.slots_lookup(membership_id=staff.membership.pk, now_us=epoch_us(now) + 60_000_000, **where)[1] is None
+    now_us = epoch_us(now)
+    assert booking_cache.slots_lookup(version=7, now_us=now_us, **where) is None
+    booking_cache.slots_store(version=7, now_us=now_us, valid_until_us=now_us + 60_000_000, body=b"[]", **where)
+    assert booking_cache.slots_lookup(version=7, now_us=now_us + 59_000_000, **where) == b"[]"
+    assert booking_cache.slots_lookup(version=7, now_us=now_us + 60_000_000, **where) is None
+    assert booking_cache.slots_lookup(version=8, now_us=now_us, **where) is None
+
+
+def test_every_booking_write_moves_the_links_data_version(staff, world):
+    def version():
+        return BookingLink.objects.get(pk=staff.link.pk).data_version
+
+    with org_scope(world.org_a):
+        seen = [version()]
+
+        def changed():
+            seen.append(version())
+            return seen[-1] > seen[-2]
+
+        services.appointment_type_update(membership=staff.membership, appointment_type=staff.type, name="Renamed")
+        assert changed()
+        rule = services.availability_rule_add(
+            membership=staff.membership, weekday=6, start_time=datetime.time(9), end_time=datetime.time(10)
+        )
+        assert changed()
+        services.availability_rule_delete(membership=staff.membership, rule=rule)
+        assert changed()
+        override = services.date_override_add(membership=staff.membership, date=datetime.date(2031, 1, 6))
+        assert changed()
+        services.date_override_delete(membership=staff.membership, override=override)
+        assert changed()
+        appointment = book(staff, next_weekday_slot()).appointment
+        assert changed()
+        services.appointment_approve(membership=staff.membership, appointment=appointment, base_url="http://testserver")
+        assert changed()
+        services.appointment_reschedule(appointment=appointment, start=next_weekday_slot(hour=11), base_url="http://testserver")
+        assert changed()
+        services.appointment_cancel(appointment=appointment)
+        assert changed()
+        pending = book(staff, next_weekday_slot(hour=13)).appointment
+        assert changed()
+        services.pending_expire(now=pending.expires_at)
+        assert changed()
+        services.booking_link_update(membership=staff.membership, timezone_name="Europe/Paris", is_active=True)
+        assert changed()
+        services.booking_link_regenerate(membership=staff.membership)
+        assert changed()
 
 
 def test_slots_are_rate_limited_on_every_request_hit_or_miss(staff):
