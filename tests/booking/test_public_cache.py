@@ -311,3 +311,25 @@ def test_slots_are_rate_limited_on_every_request_hit_or_miss(staff):
     client = Client()
     statuses = [_slots(client, staff).status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def test_cached_page_is_what_the_template_renders_for_the_request(staff):
+    """No context processor or request value was lost by rendering once without the request."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from booking.forms import BookingForm
+
+    client = Client()
+    _page(client, staff)
+    cached = _page(client, staff).content.decode()
+    request = RequestFactory().get(f"/book/{staff.link.slug}/")
+    with org_scope(staff.link.organization):
+        form = BookingForm(initial={"idempotency_key": uuid.uuid4(), "visitor_timezone": staff.link.organization.timezone})
+        types = list(selectors.active_types(staff.membership))
+        fresh = render_to_string("booking/public/book.html", views._page_context(staff.link, staff.link.slug, types, form), request=request)
+
+    def strip(body):
+        return re.sub(r'name="(csrfmiddlewaretoken|idempotency_key)" value="[^"]+"', "", body)
+
+    assert strip(cached) == strip(fresh)

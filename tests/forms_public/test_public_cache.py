@@ -83,3 +83,21 @@ def test_pages_of_two_organizations_never_mix(client, world, apply_a):
 def test_rate_limit_runs_on_every_view_hit_or_miss(client, apply_a):
     statuses = [client.get(apply_a.url).status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def test_cached_page_is_what_the_template_renders_for_the_request(client, apply_a):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from forms_public.schema import ApplicationForm
+
+    client.get(apply_a.url)
+    cached = client.get(apply_a.url).content.decode()
+    with org_scope(apply_a.org):
+        schema = FormVersion.objects.get(pk=apply_a.link.form_version_id).schema
+        fresh = render_to_string(
+            "forms_public/apply.html",
+            {"form": ApplicationForm(schema=schema), "schema": schema, "organization": apply_a.org},
+            request=RequestFactory().get(apply_a.url),
+        )
+    assert cached == fresh
