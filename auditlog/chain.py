@@ -127,7 +127,7 @@ def append(
     """
     data = json.loads(json.dumps(data or {}, default=str))  # what the JSON column will give back
     fields = dict(
-        organization_id=organization_id,
+        organization_id=int(organization_id),  # as the column gives it back to verify()
         actor_id=actor_id,
         action=action,
         target_type=target_type,
@@ -139,8 +139,8 @@ def append(
         pieces = _canonical_pieces(fields)
         if pieces is not None:
             return _append_in_database(fields, pieces)
-    organization = Organization(pk=organization_id)
-    with org_scope(organization), transaction.atomic():
+    organization_id = fields["organization_id"]
+    with org_scope(Organization(pk=organization_id)), transaction.atomic():
         _lock_chain(organization_id)
         last = AuditEntry.objects.filter(organization_id=organization_id).order_by("-seq").values("seq", "entry_hash").first()
         linked = dict(
@@ -155,7 +155,7 @@ def append(
 def _append_in_database(fields: dict, pieces: list[str]) -> AuditEntry:
     params = [
         LOCK_CLASS,
-        int(fields["organization_id"]),
+        fields["organization_id"],
         fields["actor_id"],
         fields["action"],
         fields["target_type"],

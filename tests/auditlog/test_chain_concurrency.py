@@ -176,3 +176,10 @@ def test_a_view_is_one_statement_of_audit(client, world):
         assert client.get(f"/surrogates/{surrogate.public_id}/").status_code == 200
     audit = [q["sql"] for q in captured.captured_queries if "auditlog" in q["sql"] or "advisory" in q["sql"]]
     assert len(audit) == 1 and "auditlog_append" in audit[0]
+
+
+def test_an_organization_id_given_as_text_still_verifies(world, monkeypatch):
+    chain.append(organization_id=str(world.org_b.pk), action="test.text_id")
+    monkeypatch.setattr(chain, "_canonical_pieces", lambda fields: None)
+    chain.append(organization_id=str(world.org_b.pk), action="test.text_id")
+    assert "agency-b: OK" in verify_output()
