@@ -3,6 +3,11 @@ the same 404 for unknown/expired/revoked) and runs inside the owning organizatio
 
 Rate limits (the shared limiter) are counted once the URL names a real link or token, so
 unknown slugs answer 404 and cost nothing: GETs 60/min per IP, POSTs 10/min per IP.
+
+The GETs of /book/<slug>/ and its slots check the slug on every request (one plain statement,
+selectors._shown_link), then serve what booking.cache keeps under the link's data version: the
+page rendered once (this request's CSRF token and a new idempotency key filled in), the slots
+JSON while it stays exact. POSTs and the manage pages are never cached.
 """
 import datetime
 import uuid
