@@ -172,7 +172,7 @@ def test_stale_full_save_of_link_does_not_resurrect_stale_slots(world):
     assert iso in [s["start"] for s in first["slots"]]  # cached under the current version
     with org_scope(world.org_a):
         book(staff, start)  # bumps data_version (and commits)
-        assert BookingLink.objects.get(pk=staff.link.pk).data_version == stale.data_version + 1
+        assert BookingLink.objects.get(pk=staff.link.pk).data_version > stale.data_version
     with org_scope(world.org_a):
         stale.save()  # any full save (no update_fields) of the earlier-loaded instance
         assert BookingLink.objects.get(pk=staff.link.pk).data_version == stale.data_version  # went backwards
