@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from booking import services, views
-from booking.models import BookingLink
+from booking.models import AvailabilityRule, BookingLink
 from tenants.models import Role
 from tenants.scope import org_scope
 from tests.booking.helpers import book, make_staff, next_weekday_slot
@@ -150,8 +150,6 @@ def test_booking_and_cancel_show_in_cached_slots_at_once(world):
         services.appointment_cancel(appointment=appointment)
     assert iso in starts()
     with org_scope(world.org_a):  # an availability change too
-        rule = staff.membership.availabilityrule_set.first() if hasattr(staff.membership, "availabilityrule_set") else None
-        from booking.models import AvailabilityRule
         for rule in AvailabilityRule.objects.filter(membership=staff.membership):
             services.availability_rule_delete(membership=staff.membership, rule=rule)
     assert starts() == []
