@@ -37,7 +37,7 @@ class BookingLink(PublicIdMixin, TenantModel):
     slug_rotated_at = models.DateTimeField(default=dj_timezone.now)
     # Bumped in the same transaction as every write that changes what the public page or slots of
     # this staff member show (booking.cache.data_changed, an UPDATE): cached renderings are keyed
-    # by it. Nothing else writes it: save links with update_fields, never a stale full save().
+    # by it. Nothing else writes it (see save()).
     data_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
@@ -45,6 +45,16 @@ class BookingLink(PublicIdMixin, TenantModel):
 
     def __str__(self):
         return f"Booking link of {self.membership_id}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if not self._state.adding and update_fields is None:
+            # A full save of an instance loaded before a booking must not write its older version
+            # back: pages and slots cached under that version would be served again.
+            update_fields = [
+                field.attname for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "data_version"
+            ]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def tzinfo(self):

@@ -34,26 +34,11 @@ class TrackingEvent(TenantModel):
     ip_masked = models.CharField(max_length=64, blank=True)  # IPv4 /24, IPv6 /48: never the full address
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The open pixel's queued hits (tracking.open_buffer) carry a random id: written once, whatever
+    # the flushers do. NULL for events recorded directly.
+    hit_id = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = TenantModel.tenant_constraints()
 
-
-class OpenBufferCursor(models.Model):
-    """How far the open-pixel flusher has written (tracking.open_buffer): a Redis stream id.
-
-    Platform bookkeeping, not tenant data: it names no organization and holds no event.
-    """
-
-    name = models.CharField(max_length=40, unique=True)
-    last_id = models.CharField(max_length=40, default="0-0")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    @classmethod
-    def position(cls, name: str) -> str:
-        return cls.objects.filter(name=name).values_list("last_id", flat=True).first() or "0-0"
-
-    @classmethod
-    def advance(cls, name: str, last_id: str) -> None:
-        cls.objects.update_or_create(name=name, defaults={"last_id": last_id})

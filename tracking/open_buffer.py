@@ -6,24 +6,29 @@ and a transaction: six database round trips per request. Appending to a stream i
 round trip; the flusher (Celery beat, `tracking.flush_opens`, or `manage.py flush_tracking_opens`)
 writes a whole batch in one transaction.
 
-Nothing is lost on the way:
+Nothing is lost, nothing is written twice:
 - no Redis configured (dev) or Redis not answering: the view records the open directly, as before;
-- the flusher writes a batch and the last stream id it covered (OpenBufferCursor) in one
-  transaction, then deletes those entries. A crash between the two leaves entries the next run
-  skips (it reads strictly after the cursor), so each hit is written exactly once;
-- stream ids are `<unix ms>-<seq>`, so entries added after a Redis restart still sort after the
-  cursor; deployed Redis must persist (appendonly) for hits waiting in the stream to survive one.
+- every hit carries a random id, unique on TrackingEvent. A batch (read from the start of the
+  stream) is written in one transaction, skipping hits already written, and only then deleted
+  from the stream. A crash between commit and delete, two flushers on the same entries (a lock
+  that expired), or a Redis restart with an older clock cannot duplicate or skip a hit: the
+  database decides, not stream ids or clocks;
+- an entry that cannot be a hit (missing fields, a bad id, an impossible time) is skipped and
+  deleted, so one bad entry never holds up the others; values are cleaned (no NUL, bounded
+  lengths) before they reach PostgreSQL;
+- deployed Redis must persist (appendonly) for hits waiting in the stream to survive a restart.
 Hits for a genuine-looking token whose message does not exist are dropped at the flush, like the
 direct path drops them. Counters on EmailLog lag by at most one flush interval.
 """
 import datetime
+import ipaddress
 import logging
 import uuid
 from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
 from django.db.models.functions import Coalesce
 
@@ -31,13 +36,13 @@ from messaging.models import EmailLog
 from tenants.models import Organization
 from tenants.scope import org_scope, unscoped
 from tracking import clients
-from tracking.models import OpenBufferCursor, TrackingEvent
+from tracking.models import TrackingEvent
 
 logger = logging.getLogger(__name__)
 STREAM = "tracking:opens"
-CURSOR_NAME = "opens"
-# A bound on memory if no flusher runs for a long time (~100 bytes per hit): beyond it the oldest go.
+# A bound on memory if no flusher runs for a long time (~150 bytes per hit): beyond it the oldest go.
 MAX_PENDING = 2_000_000
+EARLIEST = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def _connection():
@@ -53,6 +58,10 @@ def _key(name: str) -> str:
     return caches["default"].make_key(name)  # the cache's prefix keeps concurrent test runs apart
 
 
+def _clean(text: str, limit: int) -> str:
+    return text.replace("\x00", "")[:limit]
+
+
 def push(*, public_id: uuid.UUID, request) -> bool:
     """Queue one open; False when it could not be queued (the caller then records it directly)."""
     connection = _connection()
@@ -61,10 +70,11 @@ def push(*, public_id: uuid.UUID, request) -> bool:
     from redis.exceptions import RedisError
 
     fields = {
+        "h": uuid.uuid4().hex,
         "p": public_id.hex,
         "m": "1" if clients.is_machine(request) else "0",
         "i": clients.masked_ip(request),
-        "u": clients.user_agent(request),
+        "u": _clean(clients.user_agent(request), 300),
         "t": repr(datetime.datetime.now(datetime.timezone.utc).timestamp()),
     }
     try:
@@ -81,22 +91,26 @@ def pending() -> int:
 
 
 def flush(*, batch_size: int = 1000, max_batches: int | None = None) -> int:
-    """Write queued opens to the database; returns how many hits were read from the stream."""
+    """Write queued opens to the database; returns how many stream entries were taken."""
     connection = _connection()
     if connection is None:
         return 0
     from redis.exceptions import LockError
 
+    # Only to save work: correctness comes from the unique hit id, not from this lock.
     lock = connection.lock(_key(STREAM + ":flush"), timeout=600, blocking_timeout=0)
     if not lock.acquire(blocking=False):
-        return 0  # another flusher is at it
+        return 0
     done = batches = 0
     try:
         while max_batches is None or batches < max_batches:
-            entries = connection.xrange(_key(STREAM), min=f"({OpenBufferCursor.position(CURSOR_NAME)}", count=batch_size)
+            entries = connection.xrange(_key(STREAM), count=batch_size)
             if not entries:
                 break
-            write_batch(entries)
+            try:
+                write_batch(entries)
+            except IntegrityError:
+                break  # another flusher wrote some of these meanwhile; the next run skips them
             connection.xdel(_key(STREAM), *[entry_id for entry_id, _ in entries])
             done += len(entries)
             batches += 1
@@ -104,47 +118,60 @@ def flush(*, batch_size: int = 1000, max_batches: int | None = None) -> int:
         try:
             lock.release()
         except LockError:
-            pass  # expired during a very long run; the cursor still keeps writes exactly-once
+            pass  # expired during a very long run
     return done
 
 
-def _parse(fields: dict) -> dict | None:
+def _parse(entry_id: bytes, fields: dict) -> dict | None:
+    """A hit from a stream entry, or None for anything that cannot be one (skipped, then deleted)."""
     try:
+        at = datetime.datetime.fromtimestamp(float(fields[b"t"]), tz=datetime.timezone.utc)
+        if not EARLIEST <= at <= datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1):
+            return None
+        ip = fields.get(b"i", b"").decode()
+        if ip:
+            ip = str(ipaddress.ip_network(ip))  # only ever a masked network: refuse anything else
+        hit_id = fields.get(b"h", b"").decode() or f"stream:{entry_id.decode()}"
         return {
+            "hit_id": _clean(hit_id, 40),
             "public_id": uuid.UUID(hex=fields[b"p"].decode()),
             "machine": fields[b"m"] == b"1",
-            "ip": fields.get(b"i", b"").decode()[:64],
-            "agent": fields.get(b"u", b"").decode(errors="replace")[:300],
-            "at": datetime.datetime.fromtimestamp(float(fields[b"t"]), tz=datetime.timezone.utc),
+            "ip": ip[:64],
+            "agent": _clean(fields.get(b"u", b"").decode(errors="replace"), 300),
+            "at": at,
         }
-    except (KeyError, ValueError):
-        return None  # not ours: skipped, the cursor still moves past it
+    except Exception:  # noqa: BLE001 (any malformed entry, whatever it breaks: not ours to keep)
+        return None
 
 
 def write_batch(entries: list) -> int:
-    """One transaction: the events, each message's counters, and the cursor past the last entry."""
-    hits = [hit for hit in (_parse(fields) for _, fields in entries) if hit is not None]
-    # The one cross-organization read: which message (and so which organization) each hit names.
+    """One transaction: the batch's hits not written before, and their messages' counters."""
+    hits = {hit["hit_id"]: hit for hit in (_parse(entry_id, fields) for entry_id, fields in entries) if hit}
+    if not hits:
+        return 0
+    # The cross-organization reads: which hits are already written, which message (and so which
+    # organization) each one names.
     with unscoped():
+        written = set(TrackingEvent.objects.filter(hit_id__in=list(hits)).values_list("hit_id", flat=True))
+        fresh = [hit for hit_id, hit in hits.items() if hit_id not in written]
         logs = {
             log.public_id: log
-            for log in EmailLog.objects.filter(public_id__in={hit["public_id"] for hit in hits}).only(
+            for log in EmailLog.objects.filter(public_id__in={hit["public_id"] for hit in fresh}).only(
                 "id", "public_id", "organization_id"
             )
         }
     by_org = defaultdict(list)
-    for hit in hits:
+    for hit in fresh:
         log = logs.get(hit["public_id"])
         if log is not None:
             by_org[log.organization_id].append((log, hit))
     organizations = Organization.objects.in_bulk(list(by_org))
-    written = 0
+    count = 0
     with transaction.atomic():
         for organization_id, items in sorted(by_org.items()):
             with org_scope(organizations[organization_id]):
-                written += _write_org(organization_id, items)
-        OpenBufferCursor.advance(CURSOR_NAME, entries[-1][0].decode())
-    return written
+                count += _write_org(organization_id, items)
+    return count
 
 
 def _write_org(organization_id: int, items: list) -> int:
@@ -158,6 +185,7 @@ def _write_org(organization_id: int, items: list) -> int:
                 ip_masked=hit["ip"],
                 user_agent=hit["agent"],
                 created_at=hit["at"],
+                hit_id=hit["hit_id"],
             )
             for log, hit in items
         ]
@@ -170,6 +198,7 @@ def _write_org(organization_id: int, items: list) -> int:
         else:
             counts["people"] += 1
             counts["first"] = min(counts["first"] or hit["at"], hit["at"])
+
     # Every message of the batch in ONE UPDATE (a CASE per column), not a statement per message:
     # a campaign's opens arrive spread over thousands of messages.
     def by_log(key, output_field):
