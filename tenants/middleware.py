@@ -4,7 +4,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 
 from tenants.models import Membership
-from tenants.permissions import resolve_loaded, with_permission_overrides
+from tenants.permissions import with_permissions
 from tenants.scope import org_scope, unscoped
 
 ACTIVE_ORG_SESSION_KEY = "active_org_id"
@@ -14,13 +14,11 @@ def _active_memberships(user):
     # Membership is itself tenant-owned; resolving which tenant a user is in is the one
     # lookup that has to look across organizations, always filtered by this user.
     with unscoped():
-        memberships = list(
-            with_permission_overrides(Membership.objects.filter(user=user, is_active=True))
+        return with_permissions(  # their permissions in the same statement (PostgreSQL)
+            Membership.objects.filter(user=user, is_active=True)
             .select_related("organization", "user")
             .order_by("organization__name")
         )
-    resolve_loaded(memberships)  # the permissions came in the same statement (PostgreSQL)
-    return memberships
 
 
 class TenantScopeMiddleware:

@@ -77,16 +77,16 @@ def effective_permissions(membership: Membership) -> frozenset[str]:
     return membership._effective_permissions
 
 
-def with_permission_overrides(memberships):
-    """The membership queryset with its overrides read in the same statement (PostgreSQL arrays).
+def with_permissions(memberships) -> list[Membership]:
+    """Evaluate a membership queryset with each row's effective permissions read in the same statement.
 
     Every signed-in request reads its memberships and then the permissions of the active one:
-    three statements, two of them only for the (usually empty) override lists. Use with
-    `resolve_loaded` on the rows. Elsewhere (SQLite in development) the queryset is unchanged
-    and effective_permissions() reads the overrides as before.
+    three statements, two of them only for the (usually empty) override lists. On PostgreSQL the
+    overrides come along as arrays; elsewhere (SQLite in development) the rows are returned as
+    they are and effective_permissions() reads the overrides when first asked, as before.
     """
     if connection.vendor != "postgresql":
-        return memberships
+        return list(memberships)
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models import CharField, OuterRef, Value
     from django.db.models.functions import Cast, Concat
@@ -98,17 +98,12 @@ def with_permission_overrides(memberships):
     member_pairs = MemberPermission.objects.filter(membership_id=OuterRef("pk")).values(
         pair=Concat("permission", Value("|"), "effect")
     )
-    return memberships.annotate(loaded_role_overrides=ArraySubquery(role_pairs), loaded_member_overrides=ArraySubquery(member_pairs))
-
-
-def resolve_loaded(memberships) -> None:
-    """Set effective permissions from what with_permission_overrides() read; no statement."""
-    for m in memberships:
-        if not hasattr(m, "loaded_role_overrides"):
-            continue
-        role = [(perm, flag in ("true", "True", "1")) for perm, _, flag in (p.partition("|") for p in m.loaded_role_overrides)]
-        member = [(perm, effect) for perm, _, effect in (p.partition("|") for p in m.loaded_member_overrides)]
+    rows = list(memberships.annotate(role_pairs=ArraySubquery(role_pairs), member_pairs=ArraySubquery(member_pairs)))
+    for m in rows:
+        role = [(perm, flag == "true") for perm, _, flag in (pair.partition("|") for pair in m.role_pairs)]
+        member = [(perm, effect) for perm, _, effect in (pair.partition("|") for pair in m.member_pairs)]
         m._effective_permissions = _resolve(m, role, member)
+    return rows
 
 
 def has_perm(membership: Membership | None, permission: str) -> bool:
