@@ -1,5 +1,6 @@
 """Booking test helpers: a staff member with a link, one appointment type and weekday hours."""
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -91,3 +92,23 @@ def populate_for_sweep(world, org):
         book(staff, next_weekday_slot(tz=org.timezone, days_ahead=8))
         confirmed = book(staff, next_weekday_slot(tz=org.timezone, days_ahead=8, hour=14)).appointment
         services.appointment_approve(membership=staff.membership, appointment=confirmed, base_url="http://testserver")
+
+
+def booking_form(staff, start, **extra) -> dict:
+    """What the public booking page posts for `start`; keyword arguments add or replace fields."""
+    return {
+        "appointment_type": str(staff.type.public_id),
+        "slot_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "visitor_timezone": "Europe/Paris",
+        "name": "Vera Visitor",
+        "email": "vera@example.com",
+        "phone": "+1 202 555 0143",
+        "notes": "Evenings are best",
+        "idempotency_key": str(uuid.uuid4()),
+        **extra,
+    }
+
+
+def hidden_value(body: str, name: str) -> str:
+    """The value of a hidden input of a rendered page (CSRF token, idempotency key)."""
+    return re.search(rf'name="{name}" value="([^"]+)"', body).group(1)

@@ -11,7 +11,7 @@ from booking import services
 from booking.models import Appointment, AppointmentStatus
 from booking.selectors import token_hash
 from tenants.scope import org_scope
-from tests.booking.helpers import make_staff, next_weekday_slot
+from tests.booking.helpers import booking_form, make_staff, next_weekday_slot
 
 # transaction=True: emails go out in transaction.on_commit, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,20 +29,6 @@ def _page(staff):
 
 def _slots_url(staff):
     return f"/book/{staff.link.slug}/slots/"
-
-
-def _form(staff, start, **extra):
-    return {
-        "appointment_type": str(staff.type.public_id),
-        "slot_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "visitor_timezone": "Europe/Paris",
-        "name": "Vera Visitor",
-        "email": "vera@example.com",
-        "phone": "+1 202 555 0143",
-        "notes": "Evenings are best",
-        "idempotency_key": str(uuid.uuid4()),
-        **extra,
-    }
 
 
 def _manage_token_from(message) -> str:
@@ -142,7 +128,7 @@ def test_slots_window_is_capped_at_30_days(client, staff):
 
 def test_booking_creates_a_pending_request_and_emails_both_sides(client, staff, world):
     start = next_weekday_slot()
-    response = client.post(_page(staff), _form(staff, start))
+    response = client.post(_page(staff), booking_form(staff, start))
     assert response.status_code == 201, response.content.decode()[:2000]
     assert "Request received" in response.content.decode()
     (appointment,) = _appointments(world.org_a)
@@ -161,7 +147,7 @@ def test_booking_creates_a_pending_request_and_emails_both_sides(client, staff, 
 
 
 def test_invalid_phone_is_a_form_error(client, staff, world):
-    response = client.post(_page(staff), _form(staff, next_weekday_slot(), phone="12345"))
+    response = client.post(_page(staff), booking_form(staff, next_weekday_slot(), phone="12345"))
     assert response.status_code == 400
     assert "valid phone number" in response.content.decode()
     assert _appointments(world.org_a) == []
@@ -174,7 +160,7 @@ def test_garbage_post_is_a_form_error_not_a_500(client, staff, world):
 
 
 def test_retried_post_returns_the_same_booking(client, staff, world):
-    form = _form(staff, next_weekday_slot())
+    form = booking_form(staff, next_weekday_slot())
     first = client.post(_page(staff), form)
     again = client.post(_page(staff), form)
     assert first.status_code == 201 and again.status_code == 200
@@ -185,8 +171,8 @@ def test_retried_post_returns_the_same_booking(client, staff, world):
 
 def test_taken_slot_says_no_longer_available(client, staff, world):
     start = next_weekday_slot()
-    assert client.post(_page(staff), _form(staff, start)).status_code == 201
-    response = client.post(_page(staff), _form(staff, start, email="other@example.com"))
+    assert client.post(_page(staff), booking_form(staff, start)).status_code == 201
+    response = client.post(_page(staff), booking_form(staff, start, email="other@example.com"))
     assert response.status_code == 409
     assert "no longer available" in response.content.decode()
     assert len(_appointments(world.org_a)) == 1
@@ -194,14 +180,14 @@ def test_taken_slot_says_no_longer_available(client, staff, world):
 
 def test_slot_outside_the_hours_is_refused(client, staff, world):
     start = next_weekday_slot(hour=20)
-    response = client.post(_page(staff), _form(staff, start))
+    response = client.post(_page(staff), booking_form(staff, start))
     assert response.status_code == 409
     assert _appointments(world.org_a) == []
 
 
 @pytest.mark.redis
 def test_eleventh_booking_post_in_a_minute_gets_429(client, staff):
-    statuses = [client.post(_page(staff), _form(staff, next_weekday_slot(), phone="bad")).status_code for _ in range(11)]
+    statuses = [client.post(_page(staff), booking_form(staff, next_weekday_slot(), phone="bad")).status_code for _ in range(11)]
     assert statuses[:10] == [400] * 10
     assert statuses[10] == 429
 
@@ -218,7 +204,7 @@ def test_page_and_slots_allow_60_gets_a_minute(client, staff):
 @pytest.fixture
 def booked(client, staff, world):
     start = next_weekday_slot()
-    assert client.post(_page(staff), _form(staff, start)).status_code == 201
+    assert client.post(_page(staff), booking_form(staff, start)).status_code == 201
     token = _manage_token_from(next(m for m in mail.outbox if m.to == ["vera@example.com"]))
     (appointment,) = _appointments(world.org_a)
     return appointment, token
@@ -283,7 +269,7 @@ def test_visitor_reschedules_and_the_token_rotates(client, booked, staff, world)
 def test_reschedule_to_a_taken_slot_is_refused(client, booked, staff, world):
     appointment, token = booked
     other = appointment.start_at + datetime.timedelta(hours=3)
-    assert client.post(_page(staff), _form(staff, other, email="o@example.com")).status_code == 201
+    assert client.post(_page(staff), booking_form(staff, other, email="o@example.com")).status_code == 201
     response = client.post(
         f"/book/manage/{token}/", {"action": "reschedule", "slot_start": other.strftime("%Y-%m-%dT%H:%M:%SZ")}
     )
@@ -302,7 +288,7 @@ def test_cancel_frees_the_slot(client, booked, staff, world):
     with org_scope(world.org_a):
         assert Appointment.objects.get(pk=appointment.pk).status == AppointmentStatus.CANCELLED
     assert slot in {s["start"] for s in client.get(_slots_url(staff), query).json()["slots"]}
-    assert client.post(_page(staff), _form(staff, appointment.start_at, email="next@example.com")).status_code == 201
+    assert client.post(_page(staff), booking_form(staff, appointment.start_at, email="next@example.com")).status_code == 201
 
 
 def test_manage_slots_exclude_nothing_but_the_appointment_itself(client, booked, staff):

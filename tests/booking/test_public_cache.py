@@ -17,7 +17,7 @@ from booking.models import BookingLink
 from booking.slots import epoch_us
 from tenants.models import Role
 from tenants.scope import org_scope
-from tests.booking.helpers import book, make_staff, next_weekday_slot
+from tests.booking.helpers import book, booking_form, hidden_value, make_staff, next_weekday_slot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -50,10 +50,6 @@ def _starts(response) -> list[str]:
     return [slot["start"] for slot in response.json()["slots"]]
 
 
-def _hidden(body: str, name: str) -> str:
-    return re.search(rf'name="{name}" value="([^"]+)"', body).group(1)
-
-
 # --- The booking page ---------------------------------------------------------------------------
 
 
@@ -73,8 +69,8 @@ def test_second_page_view_is_one_statement_and_the_same_page(staff):
 
 def test_each_page_view_gets_its_own_csrf_token_and_idempotency_key(staff):
     bodies = [_page(Client(), staff).content.decode() for _ in range(2)]
-    tokens = [_hidden(body, "csrfmiddlewaretoken") for body in bodies]
-    keys = [_hidden(body, "idempotency_key") for body in bodies]
+    tokens = [hidden_value(body, "csrfmiddlewaretoken") for body in bodies]
+    keys = [hidden_value(body, "idempotency_key") for body in bodies]
     assert tokens[0] != tokens[1] and keys[0] != keys[1]
     assert all(uuid.UUID(key) for key in keys)
     assert str(views.KEY_PLACEHOLDER) not in "".join(bodies) and views.CSRF_PLACEHOLDER not in "".join(bodies)
@@ -87,17 +83,8 @@ def test_cached_page_token_passes_the_csrf_check(staff):
     start = next_weekday_slot()
     response = client.post(
         f"/book/{staff.link.slug}/",
-        {
-            "csrfmiddlewaretoken": _hidden(body, "csrfmiddlewaretoken"),
-            "idempotency_key": _hidden(body, "idempotency_key"),
-            "appointment_type": str(staff.type.public_id),
-            "slot_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "visitor_timezone": "Europe/Paris",
-            "name": "Vera Visitor",
-            "email": "vera@example.com",
-            "phone": "+1 202 555 0143",
-            "notes": "",
-        },
+        booking_form(staff, start, notes="", csrfmiddlewaretoken=hidden_value(body, "csrfmiddlewaretoken"),
+                     idempotency_key=hidden_value(body, "idempotency_key")),
     )
     assert response.status_code == 201, response.content.decode()[:1000]
 

@@ -1,14 +1,2 @@
-import pytest
-
-from tracking import open_buffer
-
-
-@pytest.fixture(autouse=True)
-def _empty_open_stream():
-    """The open stream lives in Redis across tests (the database rolls back, Redis does not)."""
-    connection = open_buffer._connection()
-    if connection is not None:
-        connection.delete(open_buffer._key(open_buffer.STREAM))
-    yield
-    if connection is not None:
-        connection.delete(open_buffer._key(open_buffer.STREAM))
+# The open pixel's Redis stream starts empty in every test here too (one fixture, tests/tracking).
+from tests.tracking.conftest import _empty_open_stream  # noqa: F401

@@ -1,6 +1,5 @@
 """Security review of the cached public booking page and slots JSON (91f2579, c0b70b1)."""
 import datetime
-import re
 
 import pytest
 from django.test import Client
@@ -9,7 +8,7 @@ from booking import services, views
 from booking.models import AvailabilityRule, BookingLink
 from tenants.models import Role
 from tenants.scope import org_scope
-from tests.booking.helpers import book, make_staff, next_weekday_slot
+from tests.booking.helpers import book, booking_form, hidden_value, make_staff, next_weekday_slot
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -27,22 +26,9 @@ def _slots(client, slug, type_id):
     )
 
 
-def _hidden(body, name):
-    return re.search(rf'name="{name}" value="([^"]+)"', body).group(1)
-
-
 def _post_form(body, staff, start):
-    return {
-        "csrfmiddlewaretoken": _hidden(body, "csrfmiddlewaretoken"),
-        "idempotency_key": _hidden(body, "idempotency_key"),
-        "appointment_type": str(staff.type.public_id),
-        "slot_start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "visitor_timezone": "Europe/Paris",
-        "name": "Vera Visitor",
-        "email": "vera@example.com",
-        "phone": "+1 202 555 0143",
-        "notes": "",
-    }
+    return booking_form(staff, start, notes="", csrfmiddlewaretoken=hidden_value(body, "csrfmiddlewaretoken"),
+                        idempotency_key=hidden_value(body, "idempotency_key"))
 
 
 def test_org_b_slug_never_gets_org_a_cached_bytes(world):
@@ -83,7 +69,7 @@ def test_cached_page_csrf_token_works_only_with_its_own_cookie(world):
     _page(alice, staff.link.slug)  # warm the cache
     alice_body = _page(alice, staff.link.slug).content.decode()
     mallory_body = _page(mallory, staff.link.slug).content.decode()
-    assert _hidden(alice_body, "csrfmiddlewaretoken") != _hidden(mallory_body, "csrfmiddlewaretoken")
+    assert hidden_value(alice_body, "csrfmiddlewaretoken") != hidden_value(mallory_body, "csrfmiddlewaretoken")
     start = next_weekday_slot()
     # Mallory's token with Alice's cookie: refused
     assert alice.post(f"/book/{staff.link.slug}/", _post_form(mallory_body, staff, start)).status_code == 403

@@ -5,8 +5,10 @@ from tracking import open_buffer
 
 @pytest.fixture(autouse=True)
 def _empty_open_stream():
-    """The stream lives in Redis across tests (the database rolls back, Redis does not)."""
+    """The open stream lives in Redis across tests (the database rolls back, Redis does not)."""
     connection = open_buffer._connection()
     if connection is not None:
         connection.delete(open_buffer._key(open_buffer.STREAM))
     yield
+    if connection is not None:
+        connection.delete(open_buffer._key(open_buffer.STREAM))
