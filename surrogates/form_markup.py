@@ -8,16 +8,13 @@ for this request) are part of the cache key, so the markup always matches what t
 says now: there is nothing to invalidate, and another organization, whose options differ, can
 never get these bytes. Bound forms (a re-render with errors) are rendered as usual.
 """
-import threading
-
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-TEMPLATE = "surrogates/_form_fields.html"
-MAX_ENTRIES = 512
+from tenants.page_cache import RenderedPages
 
-_rendered: dict = {}
-_lock = threading.Lock()
+TEMPLATE = "surrogates/_form_fields.html"
+_rendered = RenderedPages(max_entries=512)
 
 
 def _options_key(choices) -> tuple:
@@ -51,8 +48,5 @@ def unbound_fields_html(form):
     html = _rendered.get(key)
     if html is None:
         html = mark_safe(render_to_string(TEMPLATE, {"form": form}))
-        with _lock:
-            if len(_rendered) >= MAX_ENTRIES:
-                _rendered.clear()
-            _rendered[key] = html
+        _rendered.put(key, html)
     return html

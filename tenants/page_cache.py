@@ -1,4 +1,4 @@
-"""Rendered public pages, kept per process and keyed by everything they show.
+"""Rendered pages and fragments, kept per process and keyed by everything they show.
 
 A key names every input of the page (object ids, the names and settings printed, a data version
 for what has one), so a hit is the same bytes a fresh render would give: a process never has to
@@ -6,7 +6,8 @@ be told that something changed, the next request simply asks for a different key
 values (CSRF token, idempotency keys) are never in the bytes: the page is rendered with
 placeholders, and `fill` puts this request's values in.
 
-Only for pages without secrets of their own beyond what the URL already carries.
+Only for markup without secrets of their own beyond what the URL already carries. Used by the
+public booking page and application form, and by surrogates.form_markup (unbound forms' fields).
 """
 import secrets
 import threading
