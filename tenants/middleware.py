@@ -3,22 +3,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 
-from tenants.models import Membership
-from tenants.permissions import with_permissions
+from tenants.permissions import active_memberships
 from tenants.scope import org_scope, unscoped
 
 ACTIVE_ORG_SESSION_KEY = "active_org_id"
-
-
-def _active_memberships(user):
-    # Membership is itself tenant-owned; resolving which tenant a user is in is the one
-    # lookup that has to look across organizations, always filtered by this user.
-    with unscoped():
-        return with_permissions(  # their permissions in the same statement (PostgreSQL)
-            Membership.objects.filter(user=user, is_active=True)
-            .select_related("organization", "user")
-            .order_by("organization__name")
-        )
 
 
 class TenantScopeMiddleware:
@@ -32,7 +20,7 @@ class TenantScopeMiddleware:
         if not user.is_authenticated:
             return self.get_response(request)
 
-        memberships = _active_memberships(user)
+        memberships = active_memberships(user)
         wanted = request.session.get(ACTIVE_ORG_SESSION_KEY)
         membership = next((m for m in memberships if m.organization_id == wanted), None)
         if wanted is not None and membership is None:

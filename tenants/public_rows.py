@@ -33,6 +33,14 @@ def select_list(parts: tuple[Part, ...]) -> str:
     return ", ".join(column(part, name) for part in parts for name in part.fields)
 
 
+def fetch_all(sql: str, params: list, parts: tuple[Part, ...], using: str = "default") -> list[list]:
+    """fetch() for every row: one list per row, of the parts' instances then any further columns."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [_instances(row, parts, using) for row in rows]
+
+
 def fetch(sql: str, params: list, parts: tuple[Part, ...], using: str = "default") -> list | None:
     """The instances of the first row (one per part, in order), then any columns selected after
     the parts' fields as they came; None when there is no row."""
@@ -41,6 +49,10 @@ def fetch(sql: str, params: list, parts: tuple[Part, ...], using: str = "default
         row = cursor.fetchone()
     if row is None:
         return None
+    return _instances(row, parts, using)
+
+
+def _instances(row, parts: tuple[Part, ...], using: str) -> list:
     instances, index = [], 0
     for part in parts:
         values = row[index:index + len(part.fields)]

@@ -3,7 +3,7 @@ memberships or organizations, and every change applies on the next request."""
 import pytest
 
 from tenants import permissions as perms
-from tenants.middleware import _active_memberships
+from tenants.permissions import active_memberships
 from tenants.models import MemberPermission, Role, RolePermission
 from tenants.scope import org_scope
 from tenants.services import member_add
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 def _loaded(user):
-    return {m.organization_id: perms.effective_permissions(m) for m in _active_memberships(user)}
+    return {m.organization_id: perms.effective_permissions(m) for m in active_memberships(user)}
 
 
 def test_a_colleagues_overrides_and_another_roles_overrides_never_leak_in(world):
@@ -59,7 +59,7 @@ def test_deactivated_membership_or_user_is_out_on_the_next_request(client, world
     case.save(update_fields=["is_active"])
     response = client.get("/surrogates/import/")
     assert response.status_code in (302, 403) and response.status_code != 200
-    assert _active_memberships(case.user) == []
+    assert active_memberships(case.user) == []
 
     case.is_active = True
     case.save(update_fields=["is_active"])
@@ -69,7 +69,7 @@ def test_deactivated_membership_or_user_is_out_on_the_next_request(client, world
     user.is_active = False
     user.save(update_fields=["is_active"])
     assert client.get("/surrogates/import/").status_code != 200
-    assert all(perms.effective_permissions(m) == frozenset() for m in _active_memberships(user))
+    assert all(perms.effective_permissions(m) == frozenset() for m in active_memberships(user))
 
 
 def test_session_active_org_of_a_membership_in_another_org_is_not_honoured(client, world):

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants import permissions as perms
-from tenants.middleware import _active_memberships
+from tenants.permissions import active_memberships
 from tenants.models import MemberPermission, Membership, Role, RolePermission
 from tenants.scope import org_scope
 from tenants.services import member_add
@@ -37,7 +37,7 @@ def test_one_statement_gives_what_the_override_queries_give_in_every_org(world):
         RolePermission.objects.create(role=Role.INTAKE_SPECIALIST, permission=perms.MANAGE_ORGANIZATION, allowed=True)
 
     with CaptureQueriesContext(connection) as captured:
-        memberships = _active_memberships(user)
+        memberships = active_memberships(user)
         loaded = {m.organization_id: perms.effective_permissions(m) for m in memberships}
     assert len(captured.captured_queries) == 1
     assert set(loaded) == {world.org_a.pk, world.org_b.pk}
