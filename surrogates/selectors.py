@@ -6,6 +6,7 @@ Every lookup of a surrogate (and of the rows hanging off one) goes through
 """
 import functools
 import re
+import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
@@ -20,6 +21,7 @@ from surrogates.models import Note, Stage, StatusChange, StatusChangeRequest, Su
 from tenants import permissions as perms
 from tenants.models import ActivityEvent, Membership, User
 from tenants.pii import email_hash, normalize_phone, phone_hash
+from tenants.scope import ScopeError, require_org
 
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -245,46 +247,59 @@ def list_rows(surrogates, *, tz) -> list:
 
 
 def list_filter_choices(membership: Membership):
-    """(stages, owners, queues) for the list's filters, read in ONE query (a UNION ALL).
+    """(stages, owners, queues) for the list's filters, read in ONE plain statement (a UNION ALL).
 
     The list page runs on every visit; three small reads of configuration cost three round
-    trips. Same rows and order as pipeline_stages, organization_members, organization_queues.
+    trips, and building their union through the ORM cost more Python (~2 ms) than the database
+    spent on it, so the statement is written once from the models' metadata. Tenant rows are
+    filtered by the organization in scope (ScopeError without one), like the tenant manager does.
+    Same rows and order as pipeline_stages, organization_members, organization_queues.
     """
     from surrogates.models import Queue
 
-    def shape(queryset, kind, key, label, extra, number):
-        return queryset.annotate(
-            b_kind=Value(kind, output_field=CharField()), b_id=F("id"), b_key=key, b_label=label, b_extra=extra,
-            b_number=number,
-        ).values_list("b_kind", "b_id", "b_key", "b_label", "b_extra", "b_number")
-
-    text = CharField()
-    org_id = membership.organization_id
-    member_ids = Membership.objects.filter(organization_id=org_id, is_active=True).values("user_id")
-    rows = (
-        shape(Stage.objects.filter(organization_id=org_id).order_by(), "stage", F("key"), F("label"),
-              F("stage_type"), F("order"))
-        .union(
-            shape(User.objects.filter(pk__in=member_ids, is_active=True).order_by(), "user", F("email"),
-                  F("full_name"), Value("", output_field=text), Value(0, output_field=IntegerField())),
-            shape(Queue.objects.filter(organization_id=org_id).order_by(), "queue", Cast("public_id", text),
-                  F("name"), F("system_key"), Value(0, output_field=IntegerField())),
-            all=True,
-        )
-    )
+    org_id = require_org().pk
+    if org_id != membership.organization_id:
+        raise ScopeError("list_filter_choices() for a membership outside the organization in scope.")
     stages, owners, queues = [], [], []
-    for kind, pk, key, label, extra, number in rows:
-        if kind == "stage":
-            stages.append(Stage(id=pk, organization_id=org_id, key=key, label=label, stage_type=extra, order=number))
-        elif kind == "user":
-            owners.append(User(id=pk, email=key, full_name=label))
-        else:
-            queues.append(Queue(id=pk, organization_id=org_id, public_id=key, name=label, system_key=extra))
+    with connection.cursor() as cursor:
+        cursor.execute(_filter_choices_sql(), [org_id, org_id, org_id])
+        for kind, pk, key, label, extra, number in cursor.fetchall():
+            if kind == "stage":
+                stages.append(Stage(id=pk, organization_id=org_id, key=key, label=label, stage_type=extra, order=number))
+            elif kind == "user":
+                owners.append(User(id=pk, email=key, full_name=label))
+            else:  # the text form of a UUID differs by backend (hex on SQLite); UUID() reads both
+                queues.append(Queue(id=pk, organization_id=org_id, public_id=uuid.UUID(key), name=label,
+                                    system_key=extra))
     stages.sort(key=lambda stage: stage.order)
     owners.sort(key=lambda user: (user.full_name, user.email))
     queues.sort(key=lambda queue: queue.name)
     queues.sort(key=lambda queue: queue.system_key, reverse=True)  # stable: system queues first
     return stages, owners, queues
+
+
+@functools.cache
+def _filter_choices_sql() -> str:
+    from surrogates.models import Queue
+
+    def col(model, name):
+        return f'"{model._meta.db_table}"."{model._meta.get_field(name).column}"'
+
+    def table(model):
+        return f'"{model._meta.db_table}"'
+
+    return (
+        f"SELECT 'stage', {col(Stage, 'id')}, {col(Stage, 'key')}, {col(Stage, 'label')}, "
+        f"{col(Stage, 'stage_type')}, {col(Stage, 'order')} FROM {table(Stage)} "
+        f"WHERE {col(Stage, 'organization_id')} = %s "
+        f"UNION ALL SELECT 'user', {col(User, 'id')}, {col(User, 'email')}, {col(User, 'full_name')}, '', 0 "
+        f"FROM {table(User)} WHERE {col(User, 'is_active')} AND {col(User, 'id')} IN "
+        f"(SELECT {col(Membership, 'user_id')} FROM {table(Membership)} "
+        f"WHERE {col(Membership, 'organization_id')} = %s AND {col(Membership, 'is_active')}) "
+        f"UNION ALL SELECT 'queue', {col(Queue, 'id')}, CAST({col(Queue, 'public_id')} AS TEXT), "
+        f"{col(Queue, 'name')}, {col(Queue, 'system_key')}, 0 FROM {table(Queue)} "
+        f"WHERE {col(Queue, 'organization_id')} = %s"
+    )
 
 
 def organization_members(membership: Membership):
