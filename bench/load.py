@@ -39,10 +39,10 @@ class Server:
 
     def __enter__(self):
         self.log = open(self.log_dir / "gunicorn.log", "ab")
+        # The deployment's own gunicorn settings (config/gunicorn.conf.py), on the bench's address.
         command = [
-            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+            str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application", "-c", "config/gunicorn.conf.py",
             "--bind", f"{env.HOST}:{env.PORT}", "--workers", str(self.workers), "--threads", str(self.threads),
-            "--worker-class", "gthread", "--keep-alive", "5", "--backlog", "256", "--log-level", "warning",
         ]
         self.process = subprocess.Popen(command, cwd=env.ROOT, env={**os.environ, **env.variables()},
                                         stdout=self.log, stderr=self.log)
