@@ -265,17 +265,25 @@ def list_filter_choices(membership: Membership):
         cursor.execute(_filter_choices_sql(), [org_id, org_id, org_id])
         for kind, pk, key, label, extra, number in cursor.fetchall():
             if kind == "stage":
-                stages.append(Stage(id=pk, organization_id=org_id, key=key, label=label, stage_type=extra, order=number))
+                stages.append(_loaded(Stage, id=pk, organization_id=org_id, key=key, label=label, stage_type=extra,
+                                      order=number))
             elif kind == "user":
-                owners.append(User(id=pk, email=key, full_name=label))
+                owners.append(_loaded(User, id=pk, email=key, full_name=label))
             else:  # the text form of a UUID differs by backend (hex on SQLite); UUID() reads both
-                queues.append(Queue(id=pk, organization_id=org_id, public_id=uuid.UUID(key), name=label,
-                                    system_key=extra))
+                queues.append(_loaded(Queue, id=pk, organization_id=org_id, public_id=uuid.UUID(key), name=label,
+                                      system_key=extra))
     stages.sort(key=lambda stage: stage.order)
     owners.sort(key=lambda user: (user.full_name, user.email))
     queues.sort(key=lambda queue: queue.name)
     queues.sort(key=lambda queue: queue.system_key, reverse=True)  # stable: system queues first
     return stages, owners, queues
+
+
+def _loaded(model, **values):
+    """An instance as the ORM builds a row it read (from_db): the fields not given stay deferred,
+    where the constructor would compute their defaults (a timestamp, a random UUID)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db("default", names, [values[name] for name in names])
 
 
 @functools.cache
