@@ -135,7 +135,11 @@ class Surrogate(PublicIdMixin, TenantModel):
 
     @property
     def surrogate_number(self) -> str:
-        return f"S{self.number}"
+        return self.number_label(self.number)
+
+    @staticmethod
+    def number_label(number: int) -> str:
+        return f"S{number}"
 
     @property
     def is_archived(self) -> bool:

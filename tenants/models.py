@@ -56,7 +56,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.email.split("@")[0]
+        return self.name_to_show(self.full_name, self.email)
+
+    @staticmethod
+    def name_to_show(full_name: str, email: str) -> str:
+        """display_name from the two columns, for rows read as values (the surrogate list)."""
+        return full_name or email.split("@")[0]
 
 
 class Organization(models.Model):
