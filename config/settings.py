@@ -107,7 +107,7 @@ DATABASE_URL = env.str("DATABASE_URL", default=_default_db)
 DATABASES = {"default": env.db_url_config(DATABASE_URL) if DATABASE_URL else {}}
 if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0 if PROFILE == "test" else 60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
     # A database that does not answer fails /readyz (and requests) in seconds instead of hanging.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     if PROFILE == "test":
