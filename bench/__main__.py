@@ -31,7 +31,7 @@ def parse_args():
     parser.add_argument("--warmup", type=float, default=2.0, help="unrecorded load before each scenario")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default: 2 cores)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2, as config/gunicorn.conf.py)")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full seed (1.0 = 1,000,000)")
     parser.add_argument("--reseed", action="store_true", help="drop and seed the database again")
     parser.add_argument("--only", nargs="*", help="scenario names to run (the floor always runs)")

@@ -2,7 +2,9 @@
 and by the benchmark (bench/load.py), so what is measured is what runs.
 
 gthread workers: requests wait on PostgreSQL, Redis and clamd, and threads overlap those waits.
-One process per core: Python runs one thread at a time per process.
+One process per core (Python runs one thread at a time per process) with 2 threads each: with 4,
+the threads of a process mostly queued for its lock, and the list page at 8 connections did
+156 req/s against 171-174 with 2 (and 159-162 with 4x2 or 3x2 on 2 cores; bench/README.md).
 
 reuse_port: every worker gets its own listening socket and the kernel spreads new connections
 over them. With one shared socket, whichever worker accepts first keeps a client's keep-alive
@@ -15,7 +17,7 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count()))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 reuse_port = True
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
