@@ -1,13 +1,15 @@
-"""One statement for a public hot path: a raw joined row turned into model instances.
+"""One statement for a hot path: raw joined rows turned into model instances.
 
 Public GET pages (booking page and slots, the application form) check their slug or token on
-every request, so a disabled, rotated, used or revoked one stops at once. Through the ORM that
+every request, so a disabled, rotated, used or revoked one stops at once; every signed-in
+request reads its memberships (tenants.permissions.active_memberships). Through the ORM that
 check cost more to build (select_related over four tables, ~2 ms) than to run; these lookups are
 written once from the models' metadata and run as plain SQL. Each instance comes back with only
 the named fields loaded (the rest are deferred, loaded on first access like `.only()`), and its
 related instances attached, so `link.membership.user` or `link.organization` need no query.
 
-Name only fields whose database values need no conversion (ids, text, booleans).
+Name only fields whose database values need no conversion (ids, text, booleans, and on
+PostgreSQL timestamps and UUIDs, which psycopg returns as Django would).
 """
 from dataclasses import dataclass
 
