@@ -310,7 +310,8 @@ def list_filter_choices(membership: Membership):
     trips, and building their union through the ORM cost more Python (~2 ms) than the database
     spent on it, so the statement is written once from the models' metadata. Tenant rows are
     filtered by the organization in scope (ScopeError without one), like the tenant manager does.
-    Same rows and order as pipeline_stages, organization_members, organization_queues.
+    Same rows as pipeline_stages, organization_members, organization_queues, in their order
+    (sorted here in Python, so names compare by code point, not by the database's collation).
     """
     from surrogates.models import Queue
 

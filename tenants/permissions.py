@@ -98,10 +98,11 @@ def active_memberships(user) -> list[Membership]:
             memberships = list(
                 Membership.objects.filter(user=user, is_active=True)
                 .select_related("organization")
-                .order_by("organization__name")
+                .order_by("organization__name", "organization_id")
             )
-        for membership in memberships:
-            Membership.user.field.set_cached_value(membership, user)
+            for membership in memberships:
+                Membership.user.field.set_cached_value(membership, user)
+                effective_permissions(membership)  # now, not later under another org's scope
         return memberships
     rows = public_rows.fetch_all(_memberships_sql(), [user.pk], _MEMBERSHIP_PARTS)
     memberships = []
@@ -149,7 +150,7 @@ def _memberships_sql() -> str:
         f'FROM {table(membership)} JOIN {table(organization)} ON {col(organization, "id")} = '
         f'{col(membership, "organization_id")} '
         f'WHERE {col(membership, "user_id")} = %s AND {col(membership, "is_active")} '
-        f'ORDER BY {col(organization, "name")}'
+        f'ORDER BY {col(organization, "name")}, {col(organization, "id")}'
     )
 
 

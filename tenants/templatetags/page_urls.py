@@ -10,6 +10,7 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 register = template.Library()
 
 _reversed: dict[tuple, str] = {}
+_MAX_REMEMBERED = 512  # the script prefix can come from a trusted proxy's header: stay bounded
 
 
 @register.simple_tag
@@ -17,5 +18,7 @@ def page_url(name: str) -> str:
     key = (get_script_prefix(), get_urlconf(), name)
     url = _reversed.get(key)
     if url is None:
+        if len(_reversed) >= _MAX_REMEMBERED:
+            _reversed.clear()
         url = _reversed[key] = reverse(name)
     return url

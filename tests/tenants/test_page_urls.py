@@ -23,3 +23,15 @@ def test_same_as_url_tag_and_follows_the_script_prefix():
     finally:
         clear_script_prefix()
     assert _both("surrogates:list")[0] == reverse("surrogates:list")
+
+
+def test_the_remembered_urls_stay_bounded():
+    from tenants.templatetags import page_urls
+
+    try:
+        for index in range(page_urls._MAX_REMEMBERED + 50):
+            set_script_prefix(f"/p{index}/")
+            assert page_urls.page_url("surrogates:list") == f"/p{index}/surrogates/"
+        assert len(page_urls._reversed) <= page_urls._MAX_REMEMBERED
+    finally:
+        clear_script_prefix()
