@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 
 from surrogates.models import Note, Stage, StatusChange, StatusChangeRequest, Surrogate, Task
 from tenants import permissions as perms
+from tenants import public_rows
 from tenants.models import ActivityEvent, Membership, User
 from tenants.pii import email_hash, normalize_phone, phone_hash
 from tenants.scope import ScopeError, require_org
@@ -205,8 +206,7 @@ class CappedPaginator(Paginator):
                 bottom : bottom + self.per_page
             ])
             if rows:
-                first = rows[0]
-                self.__dict__["count"] = first["capped_total"] if isinstance(first, dict) else first.capped_total
+                self.__dict__["count"] = rows[0]["capped_total"]  # rows are values (surrogate_list)
                 return self._get_page(rows, number, self)
         return super().get_page(number)  # past the end: count, then the last page
 
@@ -261,8 +261,6 @@ def list_rows(values, *, tz) -> list[ListRow]:
     month abbreviations. About a third of the 50-row page's render time went to {% url %},
     get_*_display and |date per row.
     """
-    import uuid
-
     from django.urls import reverse
     from django.utils import timezone as dj_timezone
     from django.utils.dates import MONTHS_3
@@ -323,12 +321,12 @@ def list_filter_choices(membership: Membership):
         cursor.execute(_filter_choices_sql(), [org_id, org_id, org_id])
         for kind, pk, key, label, extra, number in cursor.fetchall():
             if kind == "stage":
-                stages.append(_loaded(Stage, id=pk, organization_id=org_id, key=key, label=label, stage_type=extra,
+                stages.append(public_rows.loaded(Stage, id=pk, organization_id=org_id, key=key, label=label, stage_type=extra,
                                       order=number))
             elif kind == "user":
-                owners.append(_loaded(User, id=pk, email=key, full_name=label))
+                owners.append(public_rows.loaded(User, id=pk, email=key, full_name=label))
             else:  # the text form of a UUID differs by backend (hex on SQLite); UUID() reads both
-                queues.append(_loaded(Queue, id=pk, organization_id=org_id, public_id=uuid.UUID(key), name=label,
+                queues.append(public_rows.loaded(Queue, id=pk, organization_id=org_id, public_id=uuid.UUID(key), name=label,
                                       system_key=extra))
     stages.sort(key=lambda stage: stage.order)
     owners.sort(key=lambda user: (user.full_name, user.email))
@@ -337,34 +335,24 @@ def list_filter_choices(membership: Membership):
     return stages, owners, queues
 
 
-def _loaded(model, **values):
-    """An instance as the ORM builds a row it read (from_db): the fields not given stay deferred,
-    where the constructor would compute their defaults (a timestamp, a random UUID)."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db("default", names, [values[name] for name in names])
-
-
 @functools.cache
 def _filter_choices_sql() -> str:
     from surrogates.models import Queue
 
-    def col(model, name):
-        return f'"{model._meta.db_table}"."{model._meta.get_field(name).column}"'
-
-    def table(model):
-        return f'"{model._meta.db_table}"'
-
+    stage, user = public_rows.Part(Stage, "s", ()), public_rows.Part(User, "u", ())
+    member, queue = public_rows.Part(Membership, "m", ()), public_rows.Part(Queue, "q", ())
+    col, table = public_rows.column, public_rows.table
     return (
-        f"SELECT 'stage', {col(Stage, 'id')}, {col(Stage, 'key')}, {col(Stage, 'label')}, "
-        f"{col(Stage, 'stage_type')}, {col(Stage, 'order')} FROM {table(Stage)} "
-        f"WHERE {col(Stage, 'organization_id')} = %s "
-        f"UNION ALL SELECT 'user', {col(User, 'id')}, {col(User, 'email')}, {col(User, 'full_name')}, '', 0 "
-        f"FROM {table(User)} WHERE {col(User, 'is_active')} AND {col(User, 'id')} IN "
-        f"(SELECT {col(Membership, 'user_id')} FROM {table(Membership)} "
-        f"WHERE {col(Membership, 'organization_id')} = %s AND {col(Membership, 'is_active')}) "
-        f"UNION ALL SELECT 'queue', {col(Queue, 'id')}, CAST({col(Queue, 'public_id')} AS TEXT), "
-        f"{col(Queue, 'name')}, {col(Queue, 'system_key')}, 0 FROM {table(Queue)} "
-        f"WHERE {col(Queue, 'organization_id')} = %s"
+        f"SELECT 'stage', {col(stage, 'id')}, {col(stage, 'key')}, {col(stage, 'label')}, "
+        f"{col(stage, 'stage_type')}, {col(stage, 'order')} FROM {table(stage)} "
+        f"WHERE {col(stage, 'organization_id')} = %s "
+        f"UNION ALL SELECT 'user', {col(user, 'id')}, {col(user, 'email')}, {col(user, 'full_name')}, '', 0 "
+        f"FROM {table(user)} WHERE {col(user, 'is_active')} AND {col(user, 'id')} IN "
+        f"(SELECT {col(member, 'user_id')} FROM {table(member)} "
+        f"WHERE {col(member, 'organization_id')} = %s AND {col(member, 'is_active')}) "
+        f"UNION ALL SELECT 'queue', {col(queue, 'id')}, CAST({col(queue, 'public_id')} AS TEXT), "
+        f"{col(queue, 'name')}, {col(queue, 'system_key')}, 0 FROM {table(queue)} "
+        f"WHERE {col(queue, 'organization_id')} = %s"
     )
 
 

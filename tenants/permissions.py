@@ -9,6 +9,7 @@ from django.db import connection
 
 from tenants import public_rows
 from tenants.models import MemberPermission, Membership, Organization, Role, RolePermission
+from tenants.scope import unscoped
 
 VIEW_ALL_SURROGATES = "surrogates.view_all"
 CREATE_SURROGATE = "surrogates.create"
@@ -91,8 +92,6 @@ def active_memberships(user) -> list[Membership]:
     in development) the ORM reads the rows and effective_permissions() reads the overrides when
     first asked.
     """
-    from tenants.scope import unscoped
-
     if connection.vendor != "postgresql":
         with unscoped():  # the one lookup that must cross organizations, always by this user
             memberships = list(
@@ -115,14 +114,9 @@ def active_memberships(user) -> list[Membership]:
     return memberships
 
 
-def _loadable(model) -> tuple[str, ...]:
-    # Every column whose database value needs no conversion by Django; any other stays deferred.
-    return tuple(f.attname for f in model._meta.concrete_fields if not hasattr(f, "from_db_value"))
-
-
 _MEMBERSHIP_PARTS = (
-    public_rows.Part(Membership, "m", _loadable(Membership)),
-    public_rows.Part(Organization, "o", _loadable(Organization)),
+    public_rows.Part(Membership, "m", public_rows.plain_fields(Membership)),
+    public_rows.Part(Organization, "o", public_rows.plain_fields(Organization)),
 )
 
 

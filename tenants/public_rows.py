@@ -27,6 +27,18 @@ def column(part: Part, name: str) -> str:
     return f'{part.alias}."{part.model._meta.get_field(name).column}"'
 
 
+def plain_fields(model) -> tuple[str, ...]:
+    """Every column of model whose database value needs no conversion by Django (as above)."""
+    return tuple(f.attname for f in model._meta.concrete_fields if not hasattr(f, "from_db_value"))
+
+
+def loaded(model, **values):
+    """An instance as the ORM builds a row it read (from_db): the fields not given stay deferred,
+    where the constructor would compute their defaults (a timestamp, a random UUID)."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db("default", names, [values[name] for name in names])
+
+
 def table(part: Part) -> str:
     return f'"{part.model._meta.db_table}" {part.alias}'
 
