@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import BooleanField, CharField, F, IntegerField, Q, Subquery, Value
+from django.db.models import BooleanField, CharField, F, Func, IntegerField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -119,7 +119,39 @@ class SurrogateFilters:
     sort: str = DEFAULT_SORT
 
 
-def _search(queryset, q: str):
+class OrgNameContains(Func):
+    """The name search: UPPER(organization_id::text || '|' || full_name) LIKE UPPER('<org>|%<q>%').
+
+    Written exactly as migration 0009's index (surrogate_org_name_trgm) so PostgreSQL serves it
+    from that index, which holds each agency's names apart: a search reads candidates from the
+    agency's own records only, not every agency's with the same name. The organization is a
+    literal in the pattern (a column there would hide it from the index); the queryset is already
+    scoped to that organization, so a mismatch could only ever find nothing. SQLite (dev) has no
+    pg_trgm and runs the plain case-insensitive LIKE.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, organization_id: int, q: str):
+        self.organization_id = int(organization_id)
+        self.like_q = connection.ops.prep_for_like_query(q)  # escapes %, _ and \
+        super().__init__(F("organization_id"), F("full_name"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        _org, (name_sql, name_params) = (compiler.compile(expr) for expr in self.get_source_expressions())
+        return f"{name_sql} LIKE %s ESCAPE '\\'", (*name_params, f"%{self.like_q}%")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (org_sql, org_params), (name_sql, name_params) = (
+            compiler.compile(expr) for expr in self.get_source_expressions()
+        )
+        return (
+            f"UPPER({org_sql}::text || '|' || {name_sql}) LIKE UPPER(%s)",
+            (*org_params, *name_params, f"{self.organization_id}|%{self.like_q}%"),
+        )
+
+
+def _search(queryset, q: str, *, organization_id: int):
     q = (q or "").strip()
     if not q:
         return queryset
@@ -130,11 +162,11 @@ def _search(queryset, q: str):
         return queryset.filter(number=int(number.group(1)))
     if _PHONE_RE.match(q) and len(normalize_phone(q).lstrip("+")) >= 7:
         return queryset.filter(phone_hash=phone_hash(q))
-    return queryset.filter(full_name__icontains=q)
+    return queryset.filter(OrgNameContains(organization_id, q))
 
 
-def surrogate_list(*, membership: Membership, filters: SurrogateFilters):
-    """The list page's rows: filtered, searched, sorted, with stage and owner joined in."""
+def _matching(*, membership: Membership, filters: SurrogateFilters):
+    """The surrogates the list shows for these filters, in the list's order (not yet paged)."""
     queryset = surrogates_visible_to(membership)
     if filters.archived == ARCHIVED_ONLY:
         queryset = queryset.filter(archived_at__isnull=False)
@@ -154,15 +186,48 @@ def surrogate_list(*, membership: Membership, filters: SurrogateFilters):
         queryset = queryset.filter(source=filters.source)
     if filters.priority:
         queryset = queryset.filter(priority=filters.priority)
-    queryset = _search(queryset, filters.q)
-    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return queryset.values(*LIST_VALUES).order_by(*order)
+    queryset = _search(queryset, filters.q, organization_id=membership.organization_id)
+    return queryset.order_by(*SORTS.get(filters.sort, SORTS[DEFAULT_SORT]))
+
+
+def surrogate_list_page(*, membership: Membership, filters: SurrogateFilters, per_page: int, number):
+    """One page of the list (LIST_VALUES rows) and its capped count.
+
+    A search reads its matches' ids in order first, then the page's rows by id (RankedIdsPaginator):
+    its matches have to be sorted anyway, so one pass over them serves both the count and the
+    page, and only the 50 rows shown are joined to their stage and owner. Without a search the
+    index on the sort order hands over the page directly (CappedPaginator).
+    """
+    matching = _matching(membership=membership, filters=filters)
+    if filters.q.strip():
+        visible = surrogates_visible_to(membership)
+        paginator = RankedIdsPaginator(
+            matching, per_page, rows_for_ids=lambda ids: visible.filter(pk__in=ids).values(*LIST_VALUES)
+        )
+    else:
+        paginator = CappedPaginator(matching.values(*LIST_VALUES), per_page)
+    return paginator.get_page(number)
 
 
 # How many matching rows the list page counts at most. An exact COUNT(*) over an agency's
 # 300,000 records reads the whole index on every page view (the old system's mistake); past
 # this many the page says "1,000+" and still offers Next while rows remain.
 COUNT_CAP = 1000
+# Past this many rows (page 50 at 100 a page) a search pages with OFFSET like the plain list,
+# rather than reading every id before the wanted page into Python.
+RANKED_IDS_MAX = 5000
+
+
+def _page_number(number) -> int:
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _cap_for(number: int, per_page: int) -> int:
+    """Count far enough to know whether the page after `number` exists."""
+    return max(COUNT_CAP, (number + 1) * per_page) if number < 10**6 else COUNT_CAP
 
 
 class CappedCount(Subquery):
@@ -195,20 +260,51 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
     def get_page(self, number):
-        try:
-            number = max(1, int(number))
-        except (TypeError, ValueError):
-            number = 1
-        self.cap = max(COUNT_CAP, (number + 1) * self.per_page) if number < 10**6 else COUNT_CAP
+        number = _page_number(number)
+        self.cap = _cap_for(number, self.per_page)
         bottom = (number - 1) * self.per_page
         if number < 10**6:
             rows = list(self.object_list.annotate(capped_total=CappedCount(self._counting()))[
                 bottom : bottom + self.per_page
             ])
             if rows:
-                self.__dict__["count"] = rows[0]["capped_total"]  # rows are values (surrogate_list)
+                self.__dict__["count"] = rows[0]["capped_total"]  # rows are values (LIST_VALUES)
                 return self._get_page(rows, number, self)
         return super().get_page(number)  # past the end: count, then the last page
+
+
+class RankedIdsPaginator(CappedPaginator):
+    """Pages a search: the matches' ids in order (at most cap+1) in one query, then the page's rows.
+
+    object_list is the ordered queryset of matches; rows_for_ids(ids) reads the rows to show.
+    Deep pages (past RANKED_IDS_MAX rows) fall back to CappedPaginator's OFFSET query over
+    object_list.values(*LIST_VALUES).
+    """
+
+    def __init__(self, object_list, per_page, *, rows_for_ids, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.rows_for_ids = rows_for_ids
+        self.ids = None
+
+    def get_page(self, number):
+        number = _page_number(number)
+        self.cap = _cap_for(number, self.per_page)
+        if self.cap >= RANKED_IDS_MAX:
+            self.object_list = self.object_list.values(*LIST_VALUES)
+            return super().get_page(number)
+        self.ids = list(self.object_list.values_list("pk", flat=True)[: self.cap + 1])
+        self.__dict__["count"] = len(self.ids)
+        return Paginator.get_page(self, number)  # a page past the end becomes the last page
+
+    def page(self, number):
+        if self.ids is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        wanted = self.ids[bottom : bottom + self.per_page]
+        by_id = {row["id"]: row for row in self.rows_for_ids(wanted)} if wanted else {}
+        # A row gone between the two reads (deleted, or no longer visible) is left out, not an error.
+        return self._get_page([by_id[pk] for pk in wanted if pk in by_id], number, self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,8 +78,9 @@ def surrogate_list(request):
     stages, owners, queues = selectors.list_filter_choices(membership)
     form = SurrogateFilterForm(request.GET, membership=membership, stages=stages, owners=owners, queues=queues)
     filters = form.filters()
-    paginator = selectors.CappedPaginator(selectors.surrogate_list(membership=membership, filters=filters), form.page_size())
-    page = paginator.get_page(request.GET.get("page"))
+    page = selectors.surrogate_list_page(
+        membership=membership, filters=filters, per_page=form.page_size(), number=request.GET.get("page")
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
