@@ -124,30 +124,33 @@ class OrgNameContains(Func):
 
     Written exactly as migration 0009's index (surrogate_org_name_trgm) so PostgreSQL serves it
     from that index, which holds each agency's names apart: a search reads candidates from the
-    agency's own records only, not every agency's with the same name. The organization is a
-    literal in the pattern (a column there would hide it from the index); the queryset is already
-    scoped to that organization, so a mismatch could only ever find nothing. SQLite (dev) has no
-    pg_trgm and runs the plain case-insensitive LIKE.
+    agency's own records, not every agency's with the same name (another agency's row comes back
+    only where its name holds this id as a word, e.g. "Unit 1", and the recheck drops it). The
+    organization is a literal in the pattern (a column there would hide it from the index); the
+    queryset is already scoped to that organization, so a mismatch could only ever find nothing.
+    SQLite (dev) has no pg_trgm and runs the plain case-insensitive LIKE.
     """
 
     output_field = BooleanField()
 
     def __init__(self, organization_id: int, q: str):
         self.organization_id = int(organization_id)
-        self.like_q = connection.ops.prep_for_like_query(q)  # escapes %, _ and \
+        self.q = q
         super().__init__(F("organization_id"), F("full_name"))
 
     def as_sql(self, compiler, connection, **extra_context):
-        _org, (name_sql, name_params) = (compiler.compile(expr) for expr in self.get_source_expressions())
-        return f"{name_sql} LIKE %s ESCAPE '\\'", (*name_params, f"%{self.like_q}%")
+        name_sql, name_params = compiler.compile(self.get_source_expressions()[1])
+        like_q = connection.ops.prep_for_like_query(self.q)  # escapes %, _ and \
+        return f"{name_sql} LIKE %s ESCAPE '\\'", (*name_params, f"%{like_q}%")
 
     def as_postgresql(self, compiler, connection, **extra_context):
         (org_sql, org_params), (name_sql, name_params) = (
             compiler.compile(expr) for expr in self.get_source_expressions()
         )
+        like_q = connection.ops.prep_for_like_query(self.q)
         return (
             f"UPPER({org_sql}::text || '|' || {name_sql}) LIKE UPPER(%s)",
-            (*org_params, *name_params, f"{self.organization_id}|%{self.like_q}%"),
+            (*org_params, *name_params, f"{self.organization_id}|%{like_q}%"),
         )
 
 
@@ -195,8 +198,9 @@ def surrogate_list_page(*, membership: Membership, filters: SurrogateFilters, pe
 
     A search reads its matches' ids in order first, then the page's rows by id (RankedIdsPaginator):
     its matches have to be sorted anyway, so one pass over them serves both the count and the
-    page, and only the 50 rows shown are joined to their stage and owner. Without a search the
-    index on the sort order hands over the page directly (CappedPaginator).
+    page, and only the page's rows (25 by default, 100 at most) are joined to their stage and
+    owner. Without a search the index on the sort order hands over the page directly
+    (CappedPaginator).
     """
     matching = _matching(membership=membership, filters=filters)
     if filters.q.strip():
@@ -213,8 +217,9 @@ def surrogate_list_page(*, membership: Membership, filters: SurrogateFilters, pe
 # 300,000 records reads the whole index on every page view (the old system's mistake); past
 # this many the page says "1,000+" and still offers Next while rows remain.
 COUNT_CAP = 1000
-# Past this many rows (page 50 at 100 a page) a search pages with OFFSET like the plain list,
-# rather than reading every id before the wanted page into Python.
+# A search whose wanted page needs this many ids or more (the rows up to the page after it: from
+# page 49 at 100 a page) pages with OFFSET like the plain list, rather than reading every id
+# before the wanted page into Python.
 RANKED_IDS_MAX = 5000
 
 
@@ -349,7 +354,7 @@ class ListRow:
 
 
 def list_rows(values, *, tz) -> list[ListRow]:
-    """The list page's rows (surrogate_list's values) as ListRows.
+    """The list page's rows (LIST_VALUES rows of surrogate_list_page) as ListRows.
 
     list_url is the detail page (reversed once, the UUID spliced in); list_source and
     list_priority are the choice labels; list_stage_changed and list_created are "M j, Y" in tz,

@@ -7,8 +7,9 @@ search grew with the whole database, not with the agency's own records.
 
 This index is on UPPER(organization_id::text || '|' || full_name). The search pattern starts with
 the agency's id ('1|%GARCIA%'), and pg_trgm indexes that id as a word of its own ('|' is not a
-word character), so the index hands back only that agency's candidates (bench/README.md has the
-before/after). surrogates.selectors.OrgNameContains writes the same expression.
+word character), so the index hands back that agency's candidates (and only those of other
+agencies whose name holds the id as a word, which the recheck drops); bench/README.md, "Fourth
+round", has the before/after. surrogates.selectors.OrgNameContains writes the same expression.
 
 0007's index stays: Django admin's searches (`full_name`, and `surrogate__full_name` from notes,
 tasks and approvals) and a platform superuser's cross-agency search use plain
@@ -25,6 +26,15 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    # An interrupted concurrent build leaves an INVALID index under the name, which IF NOT EXISTS
+    # would take for done: drop it and build again.
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = %s AND NOT i.indisvalid",
+            [INDEX],
+        )
+        if cursor.fetchone():
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
     schema_editor.execute(
         f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON surrogates_surrogate USING gin (({EXPRESSION}) gin_trgm_ops)"
     )
