@@ -5,7 +5,7 @@ level (the scoped manager raises with no organization in scope, e.g. at import t
 """
 from django import forms
 
-from surrogates import selectors
+from surrogates import list_selectors, selectors
 from surrogates.models import Priority, Source
 from surrogates.services import stages_settable_by
 
@@ -28,9 +28,9 @@ class SurrogateFilterForm(forms.Form):
     archived = forms.ChoiceField(
         required=False,
         choices=[
-            (selectors.ARCHIVED_ACTIVE, "Active"),
-            (selectors.ARCHIVED_ONLY, "Archived"),
-            (selectors.ARCHIVED_ALL, "All"),
+            (list_selectors.ARCHIVED_ACTIVE, "Active"),
+            (list_selectors.ARCHIVED_ONLY, "Archived"),
+            (list_selectors.ARCHIVED_ALL, "All"),
         ],
     )
     sort = forms.ChoiceField(
@@ -56,24 +56,24 @@ class SurrogateFilterForm(forms.Form):
             (str(user.pk), user.display_name) for user in owners
         ] + [(f"q{queue.public_id}", f"Queue: {queue.name}") for queue in queues]
 
-    def filters(self) -> selectors.SurrogateFilters:
+    def filters(self) -> list_selectors.SurrogateFilters:
         """The valid filters; an invalid field is dropped (and shown as an error), never a 500."""
         self.is_valid()  # cleaned_data then holds only the fields that validated
         data = getattr(self, "cleaned_data", {})
-        return selectors.SurrogateFilters(
+        return list_selectors.SurrogateFilters(
             stage=self._stages.get(data.get("stage") or ""),
             owner=data.get("owner") or "",
             source=data.get("source") or "",
             priority=data.get("priority") or "",
-            archived=data.get("archived") or selectors.ARCHIVED_ACTIVE,
+            archived=data.get("archived") or list_selectors.ARCHIVED_ACTIVE,
             q=(data.get("q") or "").strip(),
-            sort=data.get("sort") or selectors.DEFAULT_SORT,
+            sort=data.get("sort") or list_selectors.DEFAULT_SORT,
         )
 
     def page_size(self) -> int:
         self.is_valid()
         value = getattr(self, "cleaned_data", {}).get("per_page")
-        return min(value or selectors.DEFAULT_PAGE_SIZE, selectors.MAX_PAGE_SIZE)
+        return min(value or list_selectors.DEFAULT_PAGE_SIZE, list_selectors.MAX_PAGE_SIZE)
 
 
 class SurrogateForm(forms.Form):

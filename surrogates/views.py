@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from surrogates import selectors, services
+from surrogates import list_selectors, selectors, services
 from surrogates.form_markup import unbound_fields_html
 from surrogates.forms import (
     AssignForm,
@@ -75,10 +75,10 @@ def _after_save_redirect(request, surrogate):
 @member_required
 def surrogate_list(request):
     membership = request.membership
-    stages, owners, queues = selectors.list_filter_choices(membership)
+    stages, owners, queues = list_selectors.list_filter_choices(membership)
     form = SurrogateFilterForm(request.GET, membership=membership, stages=stages, owners=owners, queues=queues)
     filters = form.filters()
-    page = selectors.surrogate_list_page(
+    page = list_selectors.surrogate_list_page(
         membership=membership, filters=filters, per_page=form.page_size(), number=request.GET.get("page")
     )
     params = request.GET.copy()
@@ -90,7 +90,7 @@ def surrogate_list(request):
             "form": form,
             "filters": filters,
             "page": page,
-            "surrogates": selectors.list_rows(page.object_list, tz=zoneinfo.ZoneInfo(request.organization.timezone)),
+            "surrogates": list_selectors.list_rows(page.object_list, tz=zoneinfo.ZoneInfo(request.organization.timezone)),
             "querystring": params.urlencode(),
             "can": _can(membership),
             "assign_form": AssignForm(membership=membership, owners=owners, queues=queues)

@@ -9,7 +9,7 @@ This index is on UPPER(organization_id::text || '|' || full_name). The search pa
 the agency's id ('1|%GARCIA%'), and pg_trgm indexes that id as a word of its own ('|' is not a
 word character), so the index hands back that agency's candidates (and only those of other
 agencies whose name holds the id as a word, which the recheck drops); bench/README.md, "Fourth
-round", has the before/after. surrogates.selectors.OrgNameContains writes the same expression.
+round", has the before/after. surrogates.list_selectors.OrgNameContains writes the same expression.
 
 0007's index stays: Django admin's searches (`full_name`, and `surrogate__full_name` from notes,
 tasks and approvals) and a platform superuser's cross-agency search use plain

@@ -29,7 +29,7 @@ def _owner_cell(s) -> str:
 
 
 def row_html(s, *, selectable: bool) -> str:
-    """One <tr> for a selectors.ListRow."""
+    """One <tr> for a list_selectors.ListRow."""
     number, url = escape(s.surrogate_number), escape(s.list_url)
     archived = s.archived_at is not None
     row_class = ' class="archived"' if archived else ""

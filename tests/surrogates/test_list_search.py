@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from surrogates import selectors
+from surrogates import list_selectors
 from surrogates.models import Surrogate
 from tenants.models import Role
 from tenants.scope import org_scope, unscoped
@@ -72,11 +72,11 @@ def test_search_results_page_in_the_list_order_with_the_other_filters(client, wo
 def test_search_count_is_capped_and_deep_pages_use_the_offset_query(client, world, admin_a, monkeypatch):
     matches = [make(admin_a, full_name=f"Match {i}") for i in range(9)]
     login(client, admin_a)
-    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(list_selectors, "COUNT_CAP", 3)
     first = client.get(LIST_URL, {"q": "match", "per_page": 1, "sort": "number"})
     assert "3+ surrogates" in first.content.decode()
     ranked = [listed(client.get(LIST_URL, {"q": "match", "per_page": 1, "sort": "number", "page": n})) for n in range(1, 10)]
-    monkeypatch.setattr(selectors, "RANKED_IDS_MAX", 2)  # every page now takes the OFFSET path
+    monkeypatch.setattr(list_selectors, "RANKED_IDS_MAX", 2)  # every page now takes the OFFSET path
     offset = [listed(client.get(LIST_URL, {"q": "match", "per_page": 1, "sort": "number", "page": n})) for n in range(1, 10)]
     assert ranked == offset == [[m.public_id] for m in matches]
     beyond = client.get(LIST_URL, {"q": "match", "per_page": 1, "sort": "number", "page": 50})
@@ -102,7 +102,7 @@ def test_search_runs_a_constant_number_of_queries_whatever_the_page_size(client,
 def test_the_name_search_is_served_by_the_per_agency_trigram_index(world, admin_a):
     make(admin_a, full_name="Maria Garcia")
     with unscoped():  # the name condition alone, as the index sees it
-        matching = Surrogate.objects.filter(selectors.OrgNameContains(world.org_a.pk, "garcia")).values("pk")
+        matching = Surrogate.objects.filter(list_selectors.OrgNameContains(world.org_a.pk, "garcia")).values("pk")
         assert list(matching) == [{"pk": Surrogate.objects.get(full_name="Maria Garcia").pk}]
         sql, params = matching.query.sql_with_params()
     with connection.cursor() as cursor:

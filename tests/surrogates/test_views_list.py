@@ -193,9 +193,9 @@ def test_list_runs_a_constant_number_of_queries_whatever_the_page_size(client, w
 
 
 def test_count_is_capped_and_next_stays_offered_past_the_cap(client, world, admin_a, monkeypatch):
-    from surrogates import selectors
+    from surrogates import list_selectors
 
-    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    monkeypatch.setattr(list_selectors, "COUNT_CAP", 3)
     made = [make(admin_a, full_name=f"Person {i:02d}") for i in range(9)]
     login(client, admin_a)
     first = client.get(LIST_URL, {"per_page": 1, "sort": "number"})
