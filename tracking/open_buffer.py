@@ -29,8 +29,7 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, F, IntegerField, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, IntegerField, Min, OuterRef, Subquery, Value, When
 
 from messaging.models import EmailLog
 from tenants.models import Organization
@@ -190,24 +189,35 @@ def _write_org(organization_id: int, items: list) -> int:
             for log, hit in items
         ]
     )
-    per_log = defaultdict(lambda: {"people": 0, "machines": 0, "first": None})
+    people = defaultdict(int)
+    machines = defaultdict(int)
     for log, hit in items:
-        counts = per_log[log.pk]
-        if hit["machine"]:
-            counts["machines"] += 1
-        else:
-            counts["people"] += 1
-            counts["first"] = min(counts["first"] or hit["at"], hit["at"])
+        (machines if hit["machine"] else people)[log.pk] += 1
 
-    # Every message of the batch in ONE UPDATE (a CASE per column), not a statement per message:
-    # a campaign's opens arrive spread over thousands of messages.
-    def by_log(key, output_field):
-        whens = [When(pk=log_id, then=Value(counts[key])) for log_id, counts in per_log.items() if counts[key]]
-        return Case(*whens, default=Value(0 if key != "first" else None), output_field=output_field)
+    # Every message of the batch in ONE UPDATE, not a statement per message: a campaign's opens
+    # arrive spread over thousands of messages. One WHEN per distinct count (mostly 1 or 2), not
+    # per message: building thousands of WHENs cost the flusher more than PostgreSQL's work.
+    def added(counts):
+        by_count = defaultdict(list)
+        for log_id, count in counts.items():
+            by_count[count].append(log_id)
+        whens = [When(pk__in=sorted(ids), then=Value(count)) for count, ids in sorted(by_count.items())]
+        return Case(*whens, default=Value(0), output_field=IntegerField()) if whens else Value(0)
 
-    EmailLog.objects.filter(pk__in=sorted(per_log)).update(
-        open_count=F("open_count") + by_log("people", IntegerField()),
-        machine_open_count=F("machine_open_count") + by_log("machines", IntegerField()),
-        opened_at=Coalesce(F("opened_at"), by_log("first", DateTimeField())),
+    # A first human open: the earliest human open recorded for the message, which (opened_at being
+    # empty) can only be this batch's; hits arrive out of order, so not the first one queued.
+    first_human_open = (
+        TrackingEvent.objects.filter(email_log_id=OuterRef("pk"), kind=TrackingEvent.Kind.OPEN, is_machine=False)
+        .values("email_log_id")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    EmailLog.objects.filter(pk__in=sorted({log.pk for log, _ in items})).update(
+        open_count=F("open_count") + added(people),
+        machine_open_count=F("machine_open_count") + added(machines),
+        opened_at=Case(
+            When(pk__in=sorted(people), opened_at__isnull=True, then=Subquery(first_human_open)),
+            default=F("opened_at"),
+        ),
     )
     return len(items)

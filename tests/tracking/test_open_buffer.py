@@ -1,18 +1,23 @@
 """Open-pixel hits queued in Redis and written in batches: nothing lost, nothing twice, no cross-org write."""
+import datetime
 import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from messaging import services
 from messaging.models import EmailLog
+from tenants.models import Role
 from tenants.scope import org_scope, unscoped
 from tracking import open_buffer, tokens
 from tracking.models import TrackingEvent
 from tracking.tasks import flush_opens
 from tracking.views import PIXEL
+from tests.messaging.conftest import make_surrogate
 from tests.tracking.test_tracking import BROWSER, GMAIL_PROXY, _open_url, _queue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
@@ -70,6 +75,55 @@ def test_one_batch_of_two_agencies_writes_each_hit_in_its_own_agency(client, wor
     with org_scope(world.org_b):
         assert list(TrackingEvent.objects.values_list("email_log_id", "is_machine")) == [(log_b.pk, True)]
     assert EmailLog._base_manager.get(pk=log_b.pk).opened_at is None  # a proxy fetch is not a person opening
+
+
+def _hit(log, *, at, machine=False):
+    """A queued hit with a chosen time, as push() writes it (the stream is the flusher's input)."""
+    open_buffer._connection().xadd(open_buffer._key(open_buffer.STREAM), {
+        "h": uuid.uuid4().hex, "p": log.public_id.hex, "m": "1" if machine else "0", "i": "203.0.113.0/24",
+        "u": "test", "t": repr(at.timestamp()),
+    })
+
+
+def _messages(world, count):
+    """`count` sent messages to one surrogate of org A."""
+    surrogate = make_surrogate(world, world.org_a, name="Ana Batch")
+    logs = []
+    with org_scope(world.org_a), transaction.atomic():
+        for n in range(count):
+            log, _ = services.email_queue(
+                organization_id=world.org_a.pk, idempotency_key=f"batch-{n}", to_email=surrogate.email,
+                subject="Hi", body_html="<p>Hi</p>", sender=world.member(world.org_a, Role.CASE_MANAGER),
+                surrogate=surrogate, unsubscribe=False,
+            )
+            logs.append(EmailLog._base_manager.get(pk=log.pk))
+    return logs
+
+
+def test_one_batch_gives_each_message_its_own_counts_and_earliest_human_open(world):
+    t0 = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=1)
+    minutes = lambda n: t0 + datetime.timedelta(minutes=n)  # noqa: E731
+    three, two, machine_only, already = _messages(world, 4)
+    EmailLog._base_manager.filter(pk=already.pk).update(opened_at=minutes(-30), open_count=5)
+    for at in (9, 4, 7):  # out of order: the first open is the earliest, not the first queued
+        _hit(three, at=minutes(at))
+    _hit(three, at=minutes(1), machine=True)  # a proxy's fetch earlier still: not a person opening
+    _hit(two, at=minutes(6))
+    _hit(two, at=minutes(5))
+    _hit(machine_only, at=minutes(2), machine=True)
+    _hit(machine_only, at=minutes(3), machine=True)
+    _hit(already, at=minutes(8))
+    assert open_buffer.flush() == 9
+    rows = {
+        log.pk: (log.open_count, log.machine_open_count, log.opened_at)
+        for log in EmailLog._base_manager.filter(pk__in=[three.pk, two.pk, machine_only.pk, already.pk])
+    }
+    assert rows == {
+        three.pk: (3, 1, minutes(4)),
+        two.pk: (2, 0, minutes(5)),
+        machine_only.pk: (0, 2, None),
+        already.pk: (6, 0, minutes(-30)),  # an open already recorded stays the first
+    }
 
 
 def test_a_crash_after_the_commit_but_before_the_delete_writes_nothing_twice(client, world):
