@@ -4,14 +4,12 @@ import uuid
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from messaging import services
 from messaging.models import EmailLog
-from tenants.models import Role
 from tenants.scope import org_scope, unscoped
 from tracking import open_buffer, tokens
 from tracking.models import TrackingEvent
@@ -88,16 +86,7 @@ def _hit(log, *, at, machine=False):
 def _messages(world, count):
     """`count` sent messages to one surrogate of org A."""
     surrogate = make_surrogate(world, world.org_a, name="Ana Batch")
-    logs = []
-    with org_scope(world.org_a), transaction.atomic():
-        for n in range(count):
-            log, _ = services.email_queue(
-                organization_id=world.org_a.pk, idempotency_key=f"batch-{n}", to_email=surrogate.email,
-                subject="Hi", body_html="<p>Hi</p>", sender=world.member(world.org_a, Role.CASE_MANAGER),
-                surrogate=surrogate, unsubscribe=False,
-            )
-            logs.append(EmailLog._base_manager.get(pk=log.pk))
-    return logs
+    return [_queue(world, world.org_a, key=f"batch-{n}", surrogate=surrogate) for n in range(count)]
 
 
 def test_one_batch_gives_each_message_its_own_counts_and_earliest_human_open(world):

@@ -18,8 +18,9 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko
 GMAIL_PROXY = "Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"
 
 
-def _queue(world, org, *, body='<p>Read <a href="https://example.org/guide">this</a></p>', unsubscribe=False, key="t1"):
-    surrogate = make_surrogate(world, org, name=f"Zoe {org.slug.title()}")
+def _queue(world, org, *, body='<p>Read <a href="https://example.org/guide">this</a></p>', unsubscribe=False, key="t1",
+           surrogate=None):
+    surrogate = surrogate or make_surrogate(world, org, name=f"Zoe {org.slug.title()}")
     with org_scope(org), transaction.atomic():
         log, _ = services.email_queue(
             organization_id=org.pk, idempotency_key=key, to_email=surrogate.email, subject="Hi", body_html=body,
